@@ -1,0 +1,141 @@
+"""The results schema (DESIGN.md) and its migrations.
+
+One row per measured number. The schema version is SQLite's ``PRAGMA user_version``; each migration
+is applied once, in order, inside one transaction, so a store is always at a known version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: Columns of the results table in DESIGN.md order, then the provenance columns.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "result_id",
+    "run_id",
+    "source",
+    "source_id",
+    "provenance",
+    "model",
+    "model_label",
+    "model_params",
+    "intermediate_task",
+    "intermediate_languages",
+    "mlm_cotraining",
+    "target_task",
+    "language",
+    "metric",
+    "value",
+    "split",
+    "setting",
+    "seed",
+    "perturbation",
+    "baseline_run_id",
+    "printed_delta",
+    "uncertain",
+    "test_artifact",
+    "notes",
+    "created_at",
+)
+
+#: Columns whose values together identify a measurement; ``result_id`` is a hash of them, which is
+#: what makes re-imports idempotent.
+IDENTITY_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "model",
+    "intermediate_task",
+    "intermediate_languages",
+    "mlm_cotraining",
+    "target_task",
+    "language",
+    "metric",
+    "split",
+    "setting",
+    "seed",
+    "perturbation",
+)
+
+#: Columns a caller must supply; the others have defaults (see ``validate.DEFAULTS``).
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "source",
+    "model",
+    "intermediate_task",
+    "target_task",
+    "language",
+    "metric",
+    "value",
+    "split",
+    "setting",
+)
+
+_V1 = """
+CREATE TABLE results (
+    result_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('run', 'published')),
+    source_id TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    model TEXT NOT NULL,
+    model_label TEXT NOT NULL,
+    model_params INTEGER,
+    intermediate_task TEXT NOT NULL,
+    intermediate_languages TEXT NOT NULL,
+    mlm_cotraining INTEGER NOT NULL CHECK (mlm_cotraining IN (0, 1)),
+    target_task TEXT NOT NULL,
+    language TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL CHECK (value >= 0 AND value <= 100),
+    split TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    seed INTEGER,
+    perturbation TEXT NOT NULL,
+    baseline_run_id TEXT,
+    printed_delta REAL,
+    uncertain INTEGER NOT NULL CHECK (uncertain IN (0, 1)),
+    test_artifact INTEGER NOT NULL CHECK (test_artifact IN (0, 1)),
+    notes TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX results_target_lang ON results (target_task, language, metric);
+CREATE INDEX results_model ON results (model, intermediate_task);
+CREATE INDEX results_run ON results (run_id);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('data_version', '0');
+CREATE TABLE imports (
+    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label TEXT NOT NULL,
+    n_rows INTEGER NOT NULL,
+    n_new INTEGER NOT NULL,
+    n_updated INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+#: (version, SQL) pairs; append new migrations, never edit an applied one.
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to ``SCHEMA_VERSION``; returns the version it started at.
+
+    Refuses a database written by a newer Transfer Atlas rather than guessing at its schema.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        start = conn.execute("PRAGMA user_version").fetchone()[0]
+        if start > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the store has schema version {start}, newer than this Transfer Atlas ({SCHEMA_VERSION}); upgrade"
+            )
+        for version, sql in MIGRATIONS:
+            if version > start:
+                for statement in filter(str.strip, sql.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return start
