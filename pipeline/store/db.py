@@ -94,13 +94,14 @@ class ResultsStore:
         rows: Iterable[Mapping[str, Any]],
         label: str = "insert",
         progress: Callable[[int], None] | None = None,
+        first_row_number: int = 1,
     ) -> InsertReport:
         """Validate every row, then write them all in one transaction (or nothing).
 
         ``progress(n)`` is called every 1,000 rows while the transaction is open, for long imports.
         A row that measures the same thing as a stored one replaces it only if something differs.
         """
-        valid = validate_rows(rows)
+        valid = validate_rows(rows, first_row_number)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")

@@ -202,5 +202,7 @@ def display_name(task_id: str) -> str:
     if task_id == BEST_PER_TARGET:
         return "Best per target task"
     if task_id.startswith(MULTI_PREFIX):
-        return "Multi-task (" + ", ".join(display_name(p) for p in task_id[len(MULTI_PREFIX):].split(",")) + ")"
+        parts = task_id[len(MULTI_PREFIX):].split(",")
+        short = [intermediate_tasks()[p].aliases[0] if p in intermediate_tasks() else p for p in parts]
+        return "Multi-task (" + ", ".join(short) + ")"
     return task_id

@@ -1,0 +1,175 @@
+"""The tables the Overview and Languages pages draw: pure DataFrame-in, DataFrame-out functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.analysis.gains import with_gains, with_transfer_gap
+from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, all_target_ids, display_name, target_tasks
+
+#: What identifies one comparable experiment grid (one paper table, one pipeline sweep).
+COMPARISON_COLUMNS = ["source_id", "model", "split", "setting"]
+#: The columns a Languages-page series may be told apart by, most telling first.
+SERIES_PARTS = ["model_label", "intermediate_task", "mlm_cotraining", "setting", "source_id", "split"]
+
+
+def filter_results(results: pd.DataFrame, selections: Mapping[str, Iterable[object] | None]) -> pd.DataFrame:
+    """Rows whose column values are among the selected ones; a ``None`` or empty selection keeps all."""
+    mask = pd.Series(True, index=results.index)
+    for column, allowed in selections.items():
+        allowed = list(allowed or [])
+        if allowed:
+            mask &= results[column].isin(allowed)
+    return results[mask]
+
+
+def task_metric(target_task: str, qa_metric: str = "f1") -> str:
+    """The metric a one-number-per-task table shows: the task's primary metric, or F1/EM for QA."""
+    if target_task == BENCHMARK_AVERAGE:
+        return "score"
+    task = target_tasks()[target_task]
+    return qa_metric if qa_metric in task.metrics else task.primary
+
+
+def comparisons(results: pd.DataFrame) -> pd.DataFrame:
+    """Experiment grids in the results with their number of intermediate tasks, richest first."""
+    if results.empty:
+        return pd.DataFrame(columns=[*COMPARISON_COLUMNS, "n_intermediate", "n_rows"])
+    grouped = results.groupby(COMPARISON_COLUMNS, dropna=False)
+    table = grouped.agg(
+        n_intermediate=("intermediate_task", lambda s: s[s != BASELINE].nunique()),
+        n_rows=("value", "size"),
+    ).reset_index()
+    return table.sort_values(["n_intermediate", "n_rows"], ascending=False, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class OverviewTable:
+    """A target-task × intermediate-task table with what stands behind each cell."""
+
+    values: pd.DataFrame  # rows: intermediate (with MLM), columns: target task names
+    uncertain: pd.DataFrame  # same shape, True where a flagged number contributes
+    hover: pd.DataFrame  # same shape, provenance and how the cell was computed
+    cells: pd.DataFrame  # long form of the same numbers, for export and footnotes
+
+
+def _row_label(intermediate: str, mlm: bool) -> str:
+    return display_name(intermediate) + (" + MLM" if mlm else "")
+
+
+def overview_table(results: pd.DataFrame, show: str = "absolute", qa_metric: str = "f1") -> OverviewTable:
+    """The paper's main table for one comparison: one number per (intermediate task, MLM) × target task.
+
+    A published mean over languages is used as printed; otherwise the cell is the mean over the
+    languages present (and says so). ``show='gain'`` subtracts the baseline first, per language.
+    """
+    if show not in ("absolute", "gain"):
+        raise ValueError(f"show must be 'absolute' or 'gain', not {show!r}")
+    frame = with_gains(results)
+    frame = frame[frame["metric"] == frame["target_task"].map(lambda t: task_metric(t, qa_metric))]
+    column = "value" if show == "absolute" else "gain"
+    frame = frame.dropna(subset=[column])
+    records = []
+    for (intermediate, mlm, task), group in frame.groupby(["intermediate_task", "mlm_cotraining", "target_task"]):
+        printed = group[group["language"] == LANGUAGE_MEAN]
+        use = printed if not printed.empty else group[group["language"] != LANGUAGE_MEAN]
+        how = "printed mean over languages" if not printed.empty else f"mean of {use['language'].nunique()} languages"
+        records.append(
+            {
+                "intermediate_task": intermediate,
+                "mlm_cotraining": bool(mlm),
+                "row": _row_label(intermediate, bool(mlm)),
+                "target_task": task,
+                "column": display_name(task),
+                "metric": use["metric"].iloc[0],
+                "value": use[column].mean(),
+                "n": len(use),
+                "uncertain": bool(use["uncertain"].any()),
+                "how": how,
+                "provenance": "; ".join(sorted(use["provenance"].unique())),
+            }
+        )
+    cells = pd.DataFrame.from_records(
+        records,
+        columns=["intermediate_task", "mlm_cotraining", "row", "target_task", "column", "metric", "value", "n",
+                 "uncertain", "how", "provenance"],
+    )
+    return OverviewTable(
+        values=_wide(cells, "value"),
+        uncertain=_wide(cells, "uncertain").fillna(False).astype(bool),
+        hover=_wide(cells, "hover_text"),
+        cells=cells.drop(columns="hover_text", errors="ignore"),
+    )
+
+
+def _wide(cells: pd.DataFrame, field: str) -> pd.DataFrame:
+    if cells.empty:
+        return pd.DataFrame()
+    if field == "hover_text":
+        cells = cells.assign(
+            hover_text=cells["metric"] + " · " + cells["how"] + (cells["uncertain"].map({True: " · ⚠ flagged uncertain", False: ""}))
+            + "<br>" + cells["provenance"].str.slice(0, 160)
+        )
+    order_cols = [display_name(t) for t in all_target_ids() if display_name(t) in set(cells["column"])]
+    rows = cells.sort_values(["mlm_cotraining", "intermediate_task"], key=_baseline_first)["row"].unique()
+    return cells.pivot(index="row", columns="column", values=field).reindex(index=rows, columns=order_cols)
+
+
+def _baseline_first(series: pd.Series) -> pd.Series:
+    if series.name == "intermediate_task":
+        return series.map(lambda t: (t != BASELINE, t))
+    return series
+
+
+def series_labels(results: pd.DataFrame) -> pd.Series:
+    """A short label per row naming only the parts that vary in the selection (model, task, MLM, …)."""
+    parts = [c for c in SERIES_PARTS if results[c].nunique(dropna=False) > 1] or ["model_label"]
+    pieces = []
+    for column in parts:
+        values = results[column]
+        if column == "intermediate_task":
+            values = values.map(display_name)
+        elif column == "mlm_cotraining":
+            values = values.map({True: "+MLM", False: "no MLM"})
+        pieces.append(values.astype(str))
+    label = pieces[0]
+    for piece in pieces[1:]:
+        label = label + " · " + piece
+    return label
+
+
+def language_table(results: pd.DataFrame, target_task: str, metric: str) -> pd.DataFrame:
+    """Per-language rows of one task and metric with series label, gain and transfer gap.
+
+    Seeds are averaged (``n`` says how many); published means over languages are left out.
+    """
+    frame = results[(results["target_task"] == target_task) & (results["metric"] == metric)]
+    frame = frame[frame["language"] != LANGUAGE_MEAN]
+    columns = ["series", "language", "value", "gain", "transfer_gap", "n", "uncertain", "provenance", "test_artifact"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = with_transfer_gap(with_gains(frame))
+    frame = frame.assign(series=series_labels(frame))
+    table = frame.groupby(["series", "language"], as_index=False).agg(
+        value=("value", "mean"),
+        gain=("gain", "mean"),
+        transfer_gap=("transfer_gap", "mean"),
+        n=("value", "size"),
+        uncertain=("uncertain", "any"),
+        test_artifact=("test_artifact", "any"),
+        provenance=("provenance", lambda s: "; ".join(sorted(set(s)))),
+    )
+    return table[columns]
+
+
+def mean_transfer_gap(table: pd.DataFrame, source_language: str = "en") -> pd.DataFrame:
+    """Mean English-minus-language gap over the non-English languages of each series."""
+    others = table[(table["language"] != source_language) & table["transfer_gap"].notna()]
+    return (
+        others.groupby("series", as_index=False)
+        .agg(mean_gap=("transfer_gap", "mean"), n_languages=("language", "nunique"))
+        .sort_values("mean_gap", ignore_index=True)
+    )
