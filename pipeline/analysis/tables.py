@@ -46,6 +46,13 @@ def comparisons(results: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["n_intermediate", "n_rows"], ascending=False, ignore_index=True)
 
 
+def comparison_label(grid: Mapping[str, object]) -> str:
+    """One line naming a row of ``comparisons()`` for a person."""
+    n = int(grid["n_intermediate"])
+    tasks = f"{n} intermediate task{'s' if n != 1 else ''}" if n else "baselines only"
+    return f"{grid['source_id']} · {grid['model']} · {grid['split']} · {grid['setting']} ({tasks})"
+
+
 @dataclass(frozen=True)
 class OverviewTable:
     """A target-task × intermediate-task table with what stands behind each cell."""

@@ -1,0 +1,17 @@
+"""Transfer Atlas: the dashboard's entry point (page navigation, nothing else).
+
+The global sidebar filters are drawn by each page through ``pages._common.current_results`` so that
+they hold their values on every page (see that module).
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Transfer Atlas", page_icon="🗺️", layout="wide")
+
+st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+        st.Page("pages/languages.py", title="Languages", icon="🌍"),
+        st.Page("pages/sources.py", title="Data & sources", icon="📚"),
+    ]
+).run()

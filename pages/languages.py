@@ -1,0 +1,97 @@
+"""Languages: per-language scores, gains and the English-vs-language transfer gap."""
+
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages._common import UNCERTAIN_MARK, current_results, sources_footnote, warn_if_test_artifacts
+from pipeline.analysis.tables import language_table, mean_transfer_gap
+from pipeline.tasks import BASELINE, LANGUAGE_MEAN, display_name
+
+MEASURES = {
+    "value": "Score",
+    "gain": "Gain vs baseline",
+    "transfer_gap": "Transfer gap (English − language)",
+}
+
+st.title("Languages")
+results = current_results()
+per_language = results[results["language"] != LANGUAGE_MEAN]
+if per_language.empty:
+    st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
+    st.stop()
+
+left, middle, right = st.columns(3)
+tasks = [t for t in per_language["target_task"].unique()]
+task = left.selectbox("Target task", tasks, format_func=display_name, key="languages_task")
+metrics = sorted(per_language.loc[per_language["target_task"] == task, "metric"].unique())
+metric = middle.selectbox("Metric", metrics, key="languages_metric")
+compare = right.radio("Compare", ["models", "intermediate"], horizontal=True, key="languages_compare",
+                      format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
+
+rows = per_language
+if compare == "models":
+    rows = rows[rows["intermediate_task"] == BASELINE]
+else:
+    models = sorted(rows.loc[rows["intermediate_task"] != BASELINE, "model"].unique())
+    if not models:
+        st.info("No per-language intermediate-task results in this selection yet (the published v1 paper has only "
+                "means over languages). Run the pipeline to add some, or compare models instead.")
+        st.stop()
+    model = st.selectbox("Model", models, key="languages_model")
+    rows = rows[rows["model"] == model]
+
+table = language_table(rows, task, metric)
+if table.empty:
+    st.info(f"No per-language {metric} results for {display_name(task)} in this selection.")
+    st.stop()
+if table["language"].nunique() < 2:
+    st.info(f"{display_name(task)} has results for one language only here: there is no transfer to show.")
+    st.stop()
+warn_if_test_artifacts(table)
+
+measure = st.radio("Measure", list(MEASURES), horizontal=True, format_func=MEASURES.get, key="languages_measure")
+if table[measure].isna().all():
+    reason = {"gain": "no baseline run matches these results", "transfer_gap": "these runs have no English score"}
+    st.info(f"{MEASURES[measure]} is not available: {reason.get(measure, 'no values')}.")
+    st.stop()
+
+table = table.assign(label=table["language"] + table["uncertain"].map({True: UNCERTAIN_MARK, False: ""}))
+order = table.groupby("language")[measure].mean().sort_values(ascending=False).index
+wide = table.pivot(index="language", columns="series", values=measure).reindex(order)
+hover = table.assign(h="n=" + table["n"].astype(str) + "<br>" + table["provenance"].str.slice(0, 140))
+hover_wide = hover.pivot(index="language", columns="series", values="h").reindex(order)
+heatmap = go.Figure(
+    go.Heatmap(
+        z=wide.to_numpy(),
+        x=list(wide.columns),
+        y=list(wide.index),
+        text=wide.round(1).to_numpy(),
+        texttemplate="%{text}",
+        customdata=hover_wide.to_numpy(),
+        hovertemplate="%{y} · %{x}<br>%{z:.1f}<br>%{customdata}<extra></extra>",
+        colorscale="RdBu" if measure != "value" else "Viridis",
+        zmid=0 if measure != "value" else None,
+        colorbar={"title": MEASURES[measure]},
+    )
+)
+heatmap.update_layout(height=max(300, 26 * len(wide) + 120), margin={"t": 10}, yaxis={"autorange": "reversed"})
+st.subheader(f"{display_name(task)} · {metric} · {MEASURES[measure].lower()}")
+st.plotly_chart(heatmap, width="stretch", key="languages_heatmap")
+
+series = st.selectbox("Sorted bars for", sorted(table["series"].unique()), key="languages_series")
+bars = table[table["series"] == series].dropna(subset=[measure]).sort_values(measure, ascending=False)
+bar_chart = px.bar(bars, x="label", y=measure, hover_data=["n", "provenance"],
+                   labels={"label": "language", measure: MEASURES[measure]})
+bar_chart.update_layout(margin={"t": 10})
+st.plotly_chart(bar_chart, width="stretch", key="languages_bars")
+
+gaps = mean_transfer_gap(table)
+if gaps.empty:
+    st.caption("No English score in this selection, so no English-vs-language transfer gap.")
+else:
+    st.subheader("Mean transfer gap over non-English languages")
+    st.dataframe(gaps.round(2), width="stretch", hide_index=True)
+if table["uncertain"].any():
+    st.caption(f"{UNCERTAIN_MARK} the language's number is flagged uncertain in the transcription.")
+sources_footnote(table["provenance"])

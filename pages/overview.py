@@ -1,0 +1,65 @@
+"""Overview: the paper's main table — target tasks × intermediate tasks, coloured by gain."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages._common import UNCERTAIN_MARK, current_results, sources_footnote, warn_if_test_artifacts
+from pipeline.analysis.tables import comparison_label, comparisons, filter_results, overview_table
+
+st.title("Overview")
+st.caption(
+    "Each cell is one target task's score (mean over its languages) after intermediate-task training, "
+    "coloured by the gain over the baseline without intermediate training (Phang et al. 2020, Table 2)."
+)
+
+results = current_results()
+grids = comparisons(results)
+if grids.empty:
+    st.info("No results match the filters in the sidebar. Clear a filter to see the published table.")
+    st.stop()
+
+labels = [comparison_label(row) for row in grids.to_dict("records")]
+choice = st.selectbox("Experiment grid", range(len(labels)), format_func=labels.__getitem__, key="overview_grid")
+grid = grids.iloc[choice]
+selected = filter_results(results, {c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
+
+left, middle, right = st.columns(3)
+show = left.radio("Show", ["absolute", "gain"], horizontal=True, key="overview_show",
+                  format_func={"absolute": "Scores", "gain": "Gain vs baseline"}.get)
+qa_metric = middle.radio("QA metric", ["f1", "em"], horizontal=True, key="overview_qa", format_func=str.upper)
+mlm = right.radio("MLM co-training", ["both", "without", "with"], horizontal=True, key="overview_mlm")
+if mlm != "both":
+    selected = selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
+
+warn_if_test_artifacts(selected)
+shown = overview_table(selected, show=show, qa_metric=qa_metric)
+colour = overview_table(selected, show="gain", qa_metric=qa_metric).values
+if shown.values.empty:
+    st.info("This grid has no number in the chosen metric. Try the other QA metric or another grid.")
+    st.stop()
+if colour.isna().all().all():
+    st.caption("No baseline in this grid: cells are not coloured.")
+
+text = shown.values.map(lambda v: "" if v != v else (f"{v:+.1f}" if show == "gain" else f"{v:.1f}"))
+text = text.where(~shown.uncertain, text + UNCERTAIN_MARK)
+figure = go.Figure(
+    go.Heatmap(
+        z=colour.reindex_like(shown.values).to_numpy(),
+        x=list(shown.values.columns),
+        y=list(shown.values.index),
+        text=text.to_numpy(),
+        texttemplate="%{text}",
+        customdata=shown.hover.to_numpy(),
+        hovertemplate="%{y} → %{x}<br>%{text}<br>%{customdata}<extra></extra>",
+        colorscale="RdBu",
+        zmid=0,
+        colorbar={"title": "gain"},
+    )
+)
+figure.update_layout(height=120 + 32 * len(shown.values), margin={"t": 10, "b": 10}, yaxis={"autorange": "reversed"})
+st.plotly_chart(figure, width="stretch")
+
+if shown.uncertain.any().any():
+    st.caption(f"{UNCERTAIN_MARK} contains a number the transcription flags as uncertain (see Data & sources).")
+st.dataframe(shown.values.round(1), width="stretch")
+sources_footnote(shown.cells["provenance"])
