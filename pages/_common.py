@@ -10,7 +10,7 @@ import streamlit as st
 
 from pipeline.analysis.tables import filter_results
 from pipeline.published import published_rows
-from pipeline.store import ResultsStore
+from pipeline.store import ResultsStore, default_store_path
 
 #: Sidebar filters that apply to every page: column -> label.
 GLOBAL_FILTERS = {"source": "Source", "model": "Model", "setting": "Setting", "split": "Split"}
@@ -18,11 +18,18 @@ UNCERTAIN_MARK = "†"
 
 
 @st.cache_resource(show_spinner="Opening the results store…")
-def get_store() -> ResultsStore:
-    """The store, with the shipped published results imported (idempotent, so safe on every start)."""
-    store = ResultsStore()
+def _open_store(path: str) -> ResultsStore:
+    store = ResultsStore(path)
     store.insert_results(published_rows(), label="published")
     return store
+
+
+def get_store() -> ResultsStore:
+    """The store ($ATLAS_STORE or data/atlas.db), with the shipped published results imported.
+
+    The import is idempotent, so it runs once per process and store file without harm.
+    """
+    return _open_store(str(default_store_path()))
 
 
 @st.cache_data(show_spinner="Loading results…", max_entries=4)

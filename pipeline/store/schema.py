@@ -120,8 +120,11 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to ``SCHEMA_VERSION``; returns the version it started at.
 
-    Refuses a database written by a newer Transfer Atlas rather than guessing at its schema.
+    Refuses a database written by a newer Transfer Atlas rather than guessing at its schema. A store
+    that is already current is not locked, so opening one never waits behind a running writer.
     """
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     conn.execute("BEGIN IMMEDIATE")
     try:
         start = conn.execute("PRAGMA user_version").fetchone()[0]
