@@ -204,7 +204,7 @@ def test_bucc_threshold_maximises_f1_on_a_tiny_list():
         ("s2", "t2", 0.8),
         ("s4", "t4", 0.6),
     ]
-    # Prefix F1 by decreasing score: .4, 1/3, 4/7, .75 (s1 s2 s3 s4), 2/3, 4/7 -> cut between 0.6 and 0.5.
+    # Prefix F1 by decreasing score: .4, 1/3, 4/7, .75 (s1 s2 s3 s4), 2/3, .6 -> cut between 0.6 and 0.5.
     threshold = bucc_best_threshold(candidates, gold)
     assert threshold == pytest.approx(0.55)
     predicted = pairs_at_threshold(candidates, threshold)
