@@ -29,7 +29,12 @@ metric = middle.selectbox("Metric", metrics, key="languages_metric")
 compare = right.radio("Compare", ["models", "intermediate"], horizontal=True, key="languages_compare",
                       format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
 
-rows = per_language
+settings = sorted(per_language.loc[per_language["target_task"] == task, "setting"].unique())
+setting = st.selectbox(
+    "Setting", settings, index=settings.index("zero-shot") if "zero-shot" in settings else 0, key="languages_setting",
+    help="One setting at a time: zero-shot and translate-train numbers answer different questions.",
+)
+rows = per_language[per_language["setting"] == setting]
 if compare == "models":
     rows = rows[rows["intermediate_task"] == BASELINE]
 else:
@@ -66,7 +71,7 @@ heatmap = go.Figure(
         z=wide.to_numpy(),
         x=list(wide.columns),
         y=list(wide.index),
-        text=wide.round(1).to_numpy(),
+        text=wide.round(1).astype(str).where(wide.notna(), "").to_numpy(),
         texttemplate="%{text}",
         customdata=hover_wide.to_numpy(),
         hovertemplate="%{y} · %{x}<br>%{z:.1f}<br>%{customdata}<extra></extra>",
@@ -76,7 +81,7 @@ heatmap = go.Figure(
     )
 )
 heatmap.update_layout(height=max(300, 26 * len(wide) + 120), margin={"t": 10}, yaxis={"autorange": "reversed"})
-st.subheader(f"{display_name(task)} · {metric} · {MEASURES[measure].lower()}")
+st.subheader(f"{display_name(task)} · {metric} · {setting} · {MEASURES[measure].lower()}")
 st.plotly_chart(heatmap, width="stretch", key="languages_heatmap")
 
 series = st.selectbox("Sorted bars for", sorted(table["series"].unique()), key="languages_series")

@@ -6,6 +6,10 @@ import streamlit as st
 from pages._common import UNCERTAIN_MARK, current_results, sources_footnote, warn_if_test_artifacts
 from pipeline.analysis.tables import comparison_label, comparisons, filter_results, overview_table
 
+#: Gains beyond this many points get the darkest colour, so that small XNLI changes stay visible
+#: next to the +50 of Tatoeba.
+COLOUR_CAP = 10
+
 st.title("Overview")
 st.caption(
     "Each cell is one target task's score (mean over its languages) after intermediate-task training, "
@@ -52,11 +56,17 @@ figure = go.Figure(
         customdata=shown.hover.to_numpy(),
         hovertemplate="%{y} → %{x}<br>%{text}<br>%{customdata}<extra></extra>",
         colorscale="RdBu",
-        zmid=0,
-        colorbar={"title": "gain"},
+        zmin=-COLOUR_CAP,
+        zmax=COLOUR_CAP,
+        colorbar={"title": f"gain<br>(±{COLOUR_CAP} cap)"},
     )
 )
-figure.update_layout(height=120 + 32 * len(shown.values), margin={"t": 10, "b": 10}, yaxis={"autorange": "reversed"})
+figure.update_layout(
+    height=140 + 32 * len(shown.values),
+    margin={"t": 10, "b": 10},
+    yaxis={"autorange": "reversed"},
+    xaxis={"side": "top"},
+)
 st.plotly_chart(figure, width="stretch")
 
 if shown.uncertain.any().any():
