@@ -170,6 +170,7 @@ def validate_intermediate(value: str) -> None:
     get_intermediate_task(value)
 
 
+@cache
 def valid_languages(target_task: str) -> frozenset[str]:
     """Languages a result row may carry for ``target_task`` (its languages plus the published mean)."""
     if target_task == BENCHMARK_AVERAGE:
@@ -177,6 +178,7 @@ def valid_languages(target_task: str) -> frozenset[str]:
     return frozenset(get_target_task(target_task).languages) | {LANGUAGE_MEAN}
 
 
+@cache
 def valid_metrics(target_task: str) -> frozenset[str]:
     """Metrics a result row may carry for ``target_task``."""
     if target_task == BENCHMARK_AVERAGE:
@@ -184,9 +186,10 @@ def valid_metrics(target_task: str) -> frozenset[str]:
     return frozenset(get_target_task(target_task).metrics)
 
 
-def all_target_ids() -> list[str]:
+@cache
+def all_target_ids() -> tuple[str, ...]:
     """Target task ids in registry order, then the benchmark average."""
-    return [*target_tasks(), BENCHMARK_AVERAGE]
+    return (*target_tasks(), BENCHMARK_AVERAGE)
 
 
 def display_name(task_id: str) -> str:
