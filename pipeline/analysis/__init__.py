@@ -1,0 +1,1 @@
+"""Pure statistics and tables over the results store: DataFrame in, DataFrame out; never imports streamlit."""
