@@ -5,9 +5,12 @@ Pages stay thin: they call these helpers for data and ``pipeline.analysis`` for 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
+from pages._view import url_multiselect, url_toggle
 from pipeline.analysis.tables import filter_results
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_path
@@ -44,35 +47,27 @@ def load_results() -> pd.DataFrame:
     return _read(str(store.path), store.data_version())
 
 
-def _render_global_filters(results: pd.DataFrame) -> dict[str, list[object]]:
-    """Sidebar multiselects (empty = everything), remembered across pages in session state.
-
-    Every page renders them itself (through ``current_results``): Streamlit forgets a widget's value
-    on a run that does not draw it, so the selection is also kept in a plain session-state dict.
-    """
-    saved: dict[str, list[object]] = st.session_state.setdefault("global_filters", {})
+def _render_global_filters(results: pd.DataFrame) -> dict[str, Any]:
+    """Sidebar multiselects (empty = everything) whose values live in the URL and hold across pages."""
     st.sidebar.header("Filters")
+    chosen: dict[str, Any] = {}
     for column, label in GLOBAL_FILTERS.items():
         options = sorted(results[column].dropna().unique().tolist())
-        default = [v for v in saved.get(column, []) if v in options]
-        saved[column] = st.sidebar.multiselect(
-            label, options, default=default, key=f"filter_{column}", placeholder=f"All ({len(options)})"
-        )
-    saved["uncertain"] = st.sidebar.toggle(
-        f"Include numbers flagged uncertain ({UNCERTAIN_MARK})",
-        value=saved.get("uncertain", True),
-        key="filter_uncertain",
-        help="Rows the transcription flags as uncertain (superseded tables, disagreeing sources).",
+        chosen[column] = url_multiselect(label, options, key=column, container=st.sidebar,
+                                         placeholder=f"All ({len(options)})")
+    chosen["uncertain"] = url_toggle(
+        f"Include numbers flagged uncertain ({UNCERTAIN_MARK})", key="uncertain", default=True,
+        container=st.sidebar, help="Rows the transcription flags as uncertain (superseded tables, disagreeing sources).",
     )
-    return saved
+    return chosen
 
 
 def current_results() -> pd.DataFrame:
     """Draw the global sidebar filters and return the stored rows that pass them."""
     results = load_results()
-    saved = _render_global_filters(results)
-    filtered = filter_results(results, {column: saved[column] for column in GLOBAL_FILTERS})
-    if not saved["uncertain"]:
+    chosen = _render_global_filters(results)
+    filtered = filter_results(results, {column: chosen[column] for column in GLOBAL_FILTERS})
+    if not chosen["uncertain"]:
         filtered = filtered[~filtered["uncertain"]]
     return filtered
 
@@ -86,10 +81,6 @@ def warn_if_test_artifacts(frame: pd.DataFrame) -> None:
         )
 
 
-def sources_footnote(provenance: pd.Series) -> None:
-    """A numbered list of the sources behind what the page shows."""
-    sources = sorted({p for cell in provenance.dropna() for p in str(cell).split("; ") if p})
-    if not sources:
-        return
-    with st.expander(f"Sources ({len(sources)})"):
-        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(sources, start=1)))
+def sources_of(provenance: pd.Series) -> list[str]:
+    """The distinct sources behind a column of (possibly '; '-joined) provenance strings."""
+    return sorted({p for cell in provenance.dropna() for p in str(cell).split("; ") if p})

@@ -4,8 +4,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import UNCERTAIN_MARK, current_results, sources_footnote, warn_if_test_artifacts
+from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
+from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.tables import language_table, mean_transfer_gap
+from pipeline.presentation.palette import DIVERGING, SEQUENTIAL, colour_map
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, display_name
 
 MEASURES = {
@@ -14,7 +16,8 @@ MEASURES = {
     "transfer_gap": "Transfer gap (English − language)",
 }
 
-st.title("Languages")
+start_page("Languages", "Per-language zero-shot scores, gains over the baseline and the English-minus-language "
+           "transfer gap, for one target task and one setting at a time.")
 results = current_results()
 per_language = results[results["language"] != LANGUAGE_MEAN]
 if per_language.empty:
@@ -22,18 +25,16 @@ if per_language.empty:
     st.stop()
 
 left, middle, right = st.columns(3)
-tasks = [t for t in per_language["target_task"].unique()]
-task = left.selectbox("Target task", tasks, format_func=display_name, key="languages_task")
+task = url_selectbox("Target task", list(per_language["target_task"].unique()), key="task", container=left,
+                     format_func=display_name)
 metrics = sorted(per_language.loc[per_language["target_task"] == task, "metric"].unique())
-metric = middle.selectbox("Metric", metrics, key="languages_metric")
-compare = right.radio("Compare", ["models", "intermediate"], horizontal=True, key="languages_compare",
-                      format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
-
+metric = url_selectbox("Metric", metrics, key="metric", container=middle)
+compare = url_radio("Compare", ["models", "intermediate"], key="compare", container=right, horizontal=True,
+                    format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
 settings = sorted(per_language.loc[per_language["target_task"] == task, "setting"].unique())
-setting = st.selectbox(
-    "Setting", settings, index=settings.index("zero-shot") if "zero-shot" in settings else 0, key="languages_setting",
-    help="One setting at a time: zero-shot and translate-train numbers answer different questions.",
-)
+setting = url_selectbox("Setting", settings, key="setting_shown", default="zero-shot",
+                        help="One setting at a time: zero-shot and translate-train numbers answer different questions.")
+
 rows = per_language[per_language["setting"] == setting]
 if compare == "models":
     rows = rows[rows["intermediate_task"] == BASELINE]
@@ -43,8 +44,7 @@ else:
         st.info("No per-language intermediate-task results in this selection yet (the published v1 paper has only "
                 "means over languages). Run the pipeline to add some, or compare models instead.")
         st.stop()
-    model = st.selectbox("Model", models, key="languages_model")
-    rows = rows[rows["model"] == model]
+    rows = rows[rows["model"] == url_selectbox("Model", models, key="model_shown")]
 
 table = language_table(rows, task, metric)
 if table.empty:
@@ -55,7 +55,7 @@ if table["language"].nunique() < 2:
     st.stop()
 warn_if_test_artifacts(table)
 
-measure = st.radio("Measure", list(MEASURES), horizontal=True, format_func=MEASURES.get, key="languages_measure")
+measure = url_radio("Measure", list(MEASURES), key="measure", horizontal=True, format_func=MEASURES.get)
 if table[measure].isna().all():
     reason = {"gain": "no baseline run matches these results", "transfer_gap": "these runs have no English score"}
     st.info(f"{MEASURES[measure]} is not available: {reason.get(measure, 'no values')}.")
@@ -75,28 +75,31 @@ heatmap = go.Figure(
         texttemplate="%{text}",
         customdata=hover_wide.to_numpy(),
         hovertemplate="%{y} · %{x}<br>%{z:.1f}<br>%{customdata}<extra></extra>",
-        colorscale="RdBu" if measure != "value" else "Viridis",
+        colorscale=DIVERGING if measure != "value" else SEQUENTIAL,
         zmid=0 if measure != "value" else None,
         colorbar={"title": MEASURES[measure]},
     )
 )
 heatmap.update_layout(height=max(300, 26 * len(wide) + 120), margin={"t": 10}, yaxis={"autorange": "reversed"})
-st.subheader(f"{display_name(task)} · {metric} · {setting} · {MEASURES[measure].lower()}")
-st.plotly_chart(heatmap, width="stretch", key="languages_heatmap")
+title = f"{display_name(task)} · {metric} · {setting} · {MEASURES[measure].lower()}"
+st.subheader(title)
+show_chart(heatmap, name=f"languages-{task}-{measure}", key="languages_heatmap", title=title)
 
-series = st.selectbox("Sorted bars for", sorted(table["series"].unique()), key="languages_series")
+series = url_selectbox("Sorted bars for", sorted(table["series"].unique()), key="series")
 bars = table[table["series"] == series].dropna(subset=[measure]).sort_values(measure, ascending=False)
-bar_chart = px.bar(bars, x="label", y=measure, hover_data=["n", "provenance"],
+bar_chart = px.bar(bars, x="label", y=measure, color="language", hover_data=["n", "provenance"],
+                   color_discrete_map=colour_map("language", bars["language"]),
                    labels={"label": "language", measure: MEASURES[measure]})
-bar_chart.update_layout(margin={"t": 10})
-st.plotly_chart(bar_chart, width="stretch", key="languages_bars")
+bar_chart.update_layout(margin={"t": 10}, showlegend=False)
+show_chart(bar_chart, name=f"languages-{task}-{measure}-bars", key="languages_bars", title=f"{title}: {series}")
 
 gaps = mean_transfer_gap(table)
 if gaps.empty:
     st.caption("No English score in this selection, so no English-vs-language transfer gap.")
 else:
     st.subheader("Mean transfer gap over non-English languages")
-    st.dataframe(gaps.round(2), width="stretch", hide_index=True)
+    show_table(gaps.round(2), name=f"languages-{task}-gap", key="languages_gap", index=False, digits=2,
+               title=f"Mean transfer gap, {display_name(task)} {metric} ({setting})")
 if table["uncertain"].any():
     st.caption(f"{UNCERTAIN_MARK} the language's number is flagged uncertain in the transcription.")
-sources_footnote(table["provenance"])
+finish_page(sources_of(table["provenance"]))

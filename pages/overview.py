@@ -3,35 +3,35 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import UNCERTAIN_MARK, current_results, sources_footnote, warn_if_test_artifacts
+from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
+from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.tables import comparison_label, comparisons, filter_results, overview_table
+from pipeline.presentation.palette import DIVERGING
 
 #: Gains beyond this many points get the darkest colour, so that small XNLI changes stay visible
 #: next to the +50 of Tatoeba.
 COLOUR_CAP = 10
 
-st.title("Overview")
-st.caption(
+start_page(
+    "Overview",
     "Each cell is one target task's score (mean over its languages) after intermediate-task training, "
-    "coloured by the gain over the baseline without intermediate training (Phang et al. 2020, Table 2)."
+    "coloured by the gain over the baseline without intermediate training (Phang et al. 2020, Table 2).",
 )
-
 results = current_results()
 grids = comparisons(results)
 if grids.empty:
     st.info("No results match the filters in the sidebar. Clear a filter to see the published table.")
     st.stop()
 
-labels = [comparison_label(row) for row in grids.to_dict("records")]
-choice = st.selectbox("Experiment grid", range(len(labels)), format_func=labels.__getitem__, key="overview_grid")
-grid = grids.iloc[choice]
+labels = {comparison_label(row): row for row in grids.to_dict("records")}
+grid = labels[url_selectbox("Experiment grid", list(labels), key="grid")]
 selected = filter_results(results, {c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
 
 left, middle, right = st.columns(3)
-show = left.radio("Show", ["absolute", "gain"], horizontal=True, key="overview_show",
-                  format_func={"absolute": "Scores", "gain": "Gain vs baseline"}.get)
-qa_metric = middle.radio("QA metric", ["f1", "em"], horizontal=True, key="overview_qa", format_func=str.upper)
-mlm = right.radio("MLM co-training", ["both", "without", "with"], horizontal=True, key="overview_mlm")
+show = url_radio("Show", ["absolute", "gain"], key="show", container=left, horizontal=True,
+                 format_func={"absolute": "Scores", "gain": "Gain vs baseline"}.get)
+qa_metric = url_radio("QA metric", ["f1", "em"], key="qa", container=middle, horizontal=True, format_func=str.upper)
+mlm = url_radio("MLM co-training", ["both", "without", "with"], key="mlm", container=right, horizontal=True)
 if mlm != "both":
     selected = selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
 
@@ -55,7 +55,7 @@ figure = go.Figure(
         texttemplate="%{text}",
         customdata=shown.hover.to_numpy(),
         hovertemplate="%{y} → %{x}<br>%{text}<br>%{customdata}<extra></extra>",
-        colorscale="RdBu",
+        colorscale=DIVERGING,
         zmin=-COLOUR_CAP,
         zmax=COLOUR_CAP,
         colorbar={"title": f"gain<br>(±{COLOUR_CAP} cap)"},
@@ -67,9 +67,11 @@ figure.update_layout(
     yaxis={"autorange": "reversed"},
     xaxis={"side": "top"},
 )
-st.plotly_chart(figure, width="stretch")
-
+what = "gain over the baseline" if show == "gain" else "score"
+title = f"{grid['model']} · {grid['split']} · {what} ({qa_metric.upper()} for QA)"
+show_chart(figure, name=f"overview-{show}", key="overview_heatmap", title=title)
 if shown.uncertain.any().any():
     st.caption(f"{UNCERTAIN_MARK} contains a number the transcription flags as uncertain (see Data & sources).")
-st.dataframe(shown.values.round(1), width="stretch")
-sources_footnote(shown.cells["provenance"])
+show_table(shown.values.round(1), name=f"overview-{show}", key="overview_table", title=title,
+           caption=f"{comparison_label(grid)}; {what}, {qa_metric.upper()} for QA tasks.")
+finish_page(sources_of(shown.cells["provenance"]))

@@ -33,8 +33,7 @@ def texts(elements) -> list[str]:
 def test_app_opens_on_the_published_main_table(store_path: Path) -> None:
     app = open_app()
     assert app.title[0].value == "Overview"
-    assert app.selectbox(key="overview_grid").value == 0
-    assert "phang2020_v1 · xlm-roberta-large · dev · zero-shot" in app.selectbox(key="overview_grid").format_func(0)
+    assert app.selectbox(key="grid").value.startswith("phang2020_v1 · xlm-roberta-large · dev · zero-shot")
     assert len(app.get("plotly_chart")) == 1
     table = app.dataframe[0].value
     assert table.loc["ANLI+", "XNLI"] == 79.3
@@ -44,15 +43,15 @@ def test_app_opens_on_the_published_main_table(store_path: Path) -> None:
 
 def test_overview_switches_to_gains_and_to_em(store_path: Path) -> None:
     app = open_app()
-    app.radio(key="overview_show").set_value("gain").run()
+    app.radio(key="show").set_value("gain").run()
     gains = app.dataframe[0].value
     assert gains.loc["ANLI+", "XNLI"] == pytest.approx(-0.8)
     assert gains.loc["Baseline (no intermediate task)", "XNLI"] == 0
-    app.radio(key="overview_qa").set_value("em").run()
+    app.radio(key="qa").set_value("em").run()
     assert app.dataframe[0].value.loc["ANLI+", "XQuAD"] < 0
-    app.radio(key="overview_show").set_value("absolute").run()
+    app.radio(key="show").set_value("absolute").run()
     assert app.dataframe[0].value.loc["Baseline (no intermediate task)", "XQuAD"] == 60.0
-    app.radio(key="overview_mlm").set_value("with").run()
+    app.radio(key="mlm").set_value("with").run()
     assert "HellaSwag + MLM" in app.dataframe[0].value.index
     assert "HellaSwag" not in app.dataframe[0].value.index
 
@@ -66,19 +65,19 @@ def test_every_page_renders_without_error(store_path: Path, page: str) -> None:
 
 def test_languages_page_shows_heatmap_bars_and_transfer_gap(store_path: Path) -> None:
     app = on_page(open_app(), "pages/languages.py")
-    app.selectbox(key="languages_task").set_value("xnli").run()
+    app.selectbox(key="task").set_value("xnli").run()
     assert len(app.get("plotly_chart")) == 2
     gaps = app.dataframe[0].value
     assert {"series", "mean_gap", "n_languages"} <= set(gaps.columns)
     assert gaps["n_languages"].max() == 14
-    app.radio(key="languages_measure").set_value("transfer_gap").run()
+    app.radio(key="measure").set_value("transfer_gap").run()
     assert not app.exception and len(app.get("plotly_chart")) == 2
 
 
 def test_a_filter_that_matches_nothing_is_explained(store_path: Path) -> None:
     app = open_app()
-    app.multiselect(key="filter_model").set_value(["mt5-small"]).run()
-    app.multiselect(key="filter_setting").set_value(["translate-test"]).run()
+    app.multiselect(key="model").set_value(["mt5-small"]).run()
+    app.multiselect(key="setting").set_value(["translate-test"]).run()
     assert "No results match the filters" in " ".join(texts(app.info))
     on_page(app, "pages/languages.py")
     assert "No per-language results match the filters" in " ".join(texts(app.info))
@@ -86,15 +85,15 @@ def test_a_filter_that_matches_nothing_is_explained(store_path: Path) -> None:
 
 def test_filters_hold_across_pages(store_path: Path) -> None:
     app = open_app()
-    app.multiselect(key="filter_model").set_value(["xlm-roberta-base"]).run()
+    app.multiselect(key="model").set_value(["xlm-roberta-base"]).run()
     on_page(app, "pages/sources.py")
-    assert app.multiselect(key="filter_model").value == ["xlm-roberta-base"]
+    assert app.multiselect(key="model").value == ["xlm-roberta-base"]
     assert set(app.dataframe[1].value["model_label"]) == {"XLM-R"}
 
 
 def test_intermediate_comparison_without_per_language_runs_says_why(store_path: Path) -> None:
     app = on_page(open_app(), "pages/languages.py")
-    app.radio(key="languages_compare").set_value("intermediate").run()
+    app.radio(key="compare").set_value("intermediate").run()
     assert "No per-language intermediate-task results" in " ".join(texts(app.info))
 
 
@@ -105,7 +104,7 @@ def test_pipeline_runs_with_one_language_and_test_artefacts_are_labelled(store_p
          "seed": 1, "test_artifact": True},
     ])
     app = open_app()
-    app.multiselect(key="filter_model").set_value(["tiny-xlmr"]).run()
+    app.multiselect(key="model").set_value(["tiny-xlmr"]).run()
     assert any("tiny test model" in w.value for w in app.warning)
     on_page(app, "pages/languages.py")
     assert "one language only" in " ".join(texts(app.info))

@@ -1,0 +1,241 @@
+"""The view kit every page uses: widgets whose state lives in the URL, charts and tables with their
+downloads, presentation mode, and the report registry.
+
+A page calls ``start_page`` first, draws its widgets with the ``url_*`` functions (so a copied link
+reproduces the view), and shows every figure with ``show_chart`` and every table with ``show_table``
+(so each can be downloaded and put in a report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pipeline.presentation.figures import StaticExportUnavailable, to_html, to_static
+from pipeline.presentation.latex import to_latex
+from pipeline.presentation.palette import COLOURS
+from pipeline.presentation.report import ReportItem, ReportSection
+
+PRESENT_KEY = "present"
+_KEPT = "_kept_widget_values"
+_ROWS_PER_PAGE = 500
+
+
+# -- state in the URL ------------------------------------------------------------------------------
+
+def _url_value(key: str, options: Sequence[Any], multi: bool) -> Any:
+    """The URL's value for ``key`` if it is valid for these options; a warning (once) otherwise."""
+    if key not in st.query_params:
+        return None
+    as_text = {str(o): o for o in options}
+    raw = st.query_params.get_all(key) if multi else [st.query_params[key]]
+    values = [v for part in raw for v in part.split(",") if v] if multi else raw
+    unknown = [v for v in values if v not in as_text]
+    if unknown:
+        st.warning(f"Link parameter {key}={','.join(unknown)} ignored: not one of "
+                   f"{', '.join(list(as_text)[:12])}{' …' if len(as_text) > 12 else ''}.", icon="🔗")
+        values = [v for v in values if v in as_text]
+        if not multi:
+            return None
+    return [as_text[v] for v in values] if multi else as_text[values[0]]
+
+
+def _bind(key: str, options: Sequence[Any], default: Any, multi: bool = False, read_url: bool = True) -> None:
+    """Set the widget's state before it is drawn: the value it had last (on any page), else the URL's,
+    else ``default``.
+
+    Streamlit resets a widget that another page drew last; re-assigning the kept value on every run
+    is what makes a selection hold across pages. ``_keep`` (the widget's on_change) updates the copy.
+    """
+    kept = st.session_state.setdefault(_KEPT, {})
+    if key in kept:
+        value = kept[key]
+    else:
+        from_url = _url_value(key, options, multi) if read_url else None
+        value = from_url if from_url is not None else default
+    if multi:
+        value = [v for v in (value or []) if v in options]
+    elif value not in options:
+        value = default if default in options else (options[0] if options else None)
+    st.session_state[key] = value
+
+
+def _keep(key: str) -> None:
+    st.session_state.setdefault(_KEPT, {})[key] = st.session_state[key]
+
+
+def _publish(key: str) -> None:
+    value = st.session_state.get(key)
+    st.session_state.setdefault(_KEPT, {})[key] = value
+    if isinstance(value, list):
+        st.query_params[key] = ",".join(str(v) for v in value)
+    elif isinstance(value, bool):
+        st.query_params[key] = "1" if value else "0"
+    elif value is not None:
+        st.query_params[key] = str(value)
+
+
+def url_selectbox(label: str, options: Sequence[Any], key: str, default: Any = None, container: Any = st,
+                  **kwargs: Any) -> Any:
+    """A selectbox whose value is read from and written to the URL parameter ``key``."""
+    options = list(options)
+    _bind(key, options, default if default in options else (options[0] if options else None))
+    value = container.selectbox(label, options, key=key, on_change=_keep, args=(key,), **kwargs)
+    _publish(key)
+    return value
+
+
+def url_radio(label: str, options: Sequence[Any], key: str, default: Any = None, container: Any = st,
+              **kwargs: Any) -> Any:
+    """A radio whose value is read from and written to the URL parameter ``key``."""
+    options = list(options)
+    _bind(key, options, default if default in options else options[0])
+    value = container.radio(label, options, key=key, on_change=_keep, args=(key,), **kwargs)
+    _publish(key)
+    return value
+
+
+def url_multiselect(label: str, options: Sequence[Any], key: str, container: Any = st, **kwargs: Any) -> list[Any]:
+    """A multiselect (empty = everything) whose values live in the URL parameter ``key``."""
+    options = list(options)
+    _bind(key, options, [], multi=True)
+    value = container.multiselect(label, options, key=key, on_change=_keep, args=(key,), **kwargs)
+    _publish(key)
+    return value
+
+
+def _url_flag(key: str, default: bool) -> bool:
+    raw = st.query_params.get(key)
+    if raw is not None and raw not in ("0", "1"):
+        st.warning(f"Link parameter {key}={raw} ignored: use 1 or 0.", icon="🔗")
+    return raw == "1" if raw in ("0", "1") else default
+
+
+def url_toggle(label: str, key: str, default: bool = False, container: Any = st, **kwargs: Any) -> bool:
+    """A toggle whose value lives in the URL parameter ``key`` (1/0)."""
+    _bind(key, [True, False], _url_flag(key, default), read_url=False)
+    value = container.toggle(label, key=key, on_change=_keep, args=(key,), **kwargs)
+    _publish(key)
+    return value
+
+
+def share_link() -> str:
+    """The link that reproduces this view: the page's address with every widget's state."""
+    base = str(st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode({k: st.query_params[k] for k in st.query_params})}"
+
+
+# -- presentation mode ------------------------------------------------------------------------------
+
+_PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stSelectbox"], [data-testid="stRadio"], [data-testid="stMultiSelect"],
+[data-testid="stCheckbox"], [data-testid="stDownloadButton"], [data-testid="stExpander"],
+[data-testid="stCode"], [data-testid="stTextInput"] {display: none !important;}
+html, body, [data-testid="stMarkdownContainer"] p {font-size: 22px;}
+h1 {font-size: 2.6rem !important;}
+</style>
+"""
+
+
+def is_presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def start_page(title: str, explanation: str) -> None:
+    """Title, the line that says what is plotted, presentation mode and the page's report section."""
+    presenting = url_toggle("Presentation mode", PRESENT_KEY, container=st.sidebar,
+                            help="Hides the controls and enlarges text; the link keeps it (present=1).")
+    if presenting:
+        st.html(_PRESENT_CSS)
+        if st.button("Exit presentation mode", key="exit_present", type="tertiary"):
+            st.session_state[_KEPT][PRESENT_KEY] = False
+            st.query_params[PRESENT_KEY] = "0"
+            st.rerun()
+    st.title(title)
+    st.caption(explanation)
+    st.session_state.setdefault("report", {})[title] = ReportSection(title=title)
+    st.session_state["current_page"] = title
+
+
+def _section() -> ReportSection:
+    return st.session_state["report"][st.session_state["current_page"]]
+
+
+def finish_page(sources: Sequence[str]) -> None:
+    """The numbered sources of the page (also kept for the report) and the link to this view."""
+    section = _section()
+    section.sources = list(sources)
+    section.link = share_link()
+    if sources:
+        with st.expander(f"Sources ({len(sources)})"):
+            st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(sources, start=1)))
+    with st.expander("Share this view"):
+        st.code(section.link, language=None)
+        st.caption("Opening this link reproduces the view: filters, selections and toggles are in it.")
+
+
+# -- charts and tables ---------------------------------------------------------------------------------
+
+def styled(figure: go.Figure) -> go.Figure:
+    """The house style: colour-blind-safe colours; larger type in presentation mode."""
+    size = 20 if is_presenting() else 13
+    figure.update_layout(template="plotly_white", colorway=list(COLOURS), font={"size": size})
+    return figure
+
+
+def _download_row(key: str, name: str, items: list[tuple[str, Callable[[], bytes | str], str, str]]) -> None:
+    columns = st.columns(len(items) + 2)
+    for column, (label, data, suffix, mime) in zip(columns, items):
+        column.download_button(label, data=data, file_name=f"{name}.{suffix}", mime=mime, key=f"{key}_{suffix}",
+                               on_click="ignore", type="tertiary", icon=":material/download:")
+
+
+def _static(figure: go.Figure, fmt: str) -> Callable[[], bytes | str]:
+    def render() -> bytes | str:
+        try:
+            return to_static(figure, fmt)
+        except StaticExportUnavailable as exc:
+            return f"{exc}\n"
+
+    return render
+
+
+def show_chart(figure: go.Figure, name: str, key: str, title: str = "", caption: str = "") -> None:
+    """Draw a figure with PNG / SVG / HTML downloads and add it to the page's report section."""
+    styled(figure)
+    st.plotly_chart(figure, width="stretch", key=key)
+    if caption:
+        st.caption(caption)
+    _download_row(key, name, [
+        ("PNG", _static(figure, "png"), "png", "image/png"),
+        ("SVG", _static(figure, "svg"), "svg", "image/svg+xml"),
+        ("HTML", lambda: to_html(figure, title or name), "html", "text/html"),
+    ])
+    _section().items.append(ReportItem(title=title or name, figure=figure, caption=caption))
+
+
+def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", caption: str = "",
+               ci: pd.DataFrame | None = None, index: bool = True, digits: int = 1) -> None:
+    """Draw a table (paginated when long) with CSV and LaTeX downloads; add it to the report."""
+    shown = table
+    if len(table) > _ROWS_PER_PAGE:
+        pages = (len(table) - 1) // _ROWS_PER_PAGE + 1
+        page = st.number_input(f"Page (of {pages}, {_ROWS_PER_PAGE} rows each)", 1, pages, 1, key=f"{key}_page")
+        shown = table.iloc[(page - 1) * _ROWS_PER_PAGE : page * _ROWS_PER_PAGE]
+    st.dataframe(shown, width="stretch", hide_index=not index)
+    if caption:
+        st.caption(caption)
+    latex_source = table if index else table.set_index(table.columns[0])
+    _download_row(key, name, [
+        ("CSV", lambda: table.to_csv(index=index), "csv", "text/csv"),
+        ("LaTeX", lambda: to_latex(latex_source, caption=caption or title or name, digits=digits, ci=ci), "tex",
+         "text/x-tex"),
+    ])
+    _section().items.append(ReportItem(title=title or name, table=table, caption=caption))
