@@ -1,0 +1,96 @@
+"""`run`, `validate-config` and `build-tiny`: run STILTs experiment configs and build the offline test assets."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from pipeline.cli.common import UserError, add_store_argument, open_store
+from pipeline.run.config import RunConfig, load_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="run a STILTs experiment config and store its results")
+    run.add_argument("config", help="YAML run config (see data/configs/)")
+    add_store_argument(run)
+    run.set_defaults(handler=_run)
+    validate = subparsers.add_parser("validate-config", help="check a run config without running it")
+    validate.add_argument("config")
+    validate.set_defaults(handler=_validate)
+    tiny = subparsers.add_parser("build-tiny", help="build the tiny test model and fixture datasets (offline)")
+    tiny.add_argument("out_dir", help="writes OUT_DIR/model and OUT_DIR/data")
+    tiny.set_defaults(handler=_build_tiny)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "config"
+    message = error["msg"].removeprefix("Value error, ")
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def read_config(path: str) -> RunConfig:
+    """The validated config at ``path``; every problem becomes a one-line UserError."""
+    try:
+        return load_config(path)
+    except FileNotFoundError:
+        raise UserError(f"no such config file: {path}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except ValidationError as exc:
+        raise UserError(f"{path}: {_first_error(exc)}") from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _quiet_libraries() -> None:
+    """Keep the terminal for our progress bars: no per-load reports from transformers/datasets."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    datasets.utils.logging.set_verbosity_error()
+    datasets.disable_progress_bars()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # torch/transformers/datasets load only when a run starts, so the other commands stay fast.
+    from pipeline.data.load import DataUnavailableError
+    from pipeline.data.spec import DataSpecError
+    from pipeline.models.loading import ModelUnavailableError
+    from pipeline.run.runner import run_config
+
+    config = read_config(args.config)
+    store = open_store(args)
+    _quiet_libraries()
+    try:
+        reports = run_config(config, args.config, store)
+    except (DataUnavailableError, ModelUnavailableError, DataSpecError) as exc:
+        raise UserError(str(exc)) from None
+    n_rows = sum(r.n_rows for r in reports)
+    n_new = sum(r.n_new for r in reports)
+    print(f"{n_rows} result rows ({n_new} new) from {len(reports)} task batches written to {store.path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    config = read_config(args.config)
+    n_runs = len(config.models) * len(config.intermediate) * len(config.seeds)
+    print(f"{args.config}: valid ({n_runs} runs x {len(config.targets)} target tasks)")
+    return 0
+
+
+def _build_tiny(args: argparse.Namespace) -> int:
+    from pipeline.testing.fixtures import build_fixture_data
+    from pipeline.testing.tiny_model import build_tiny_model
+
+    out = Path(args.out_dir)
+    print(f"model: {build_tiny_model(out / 'model')}\ndata: {build_fixture_data(out / 'data')}")
+    return 0

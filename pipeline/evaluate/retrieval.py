@@ -1,0 +1,59 @@
+"""Zero-shot sentence retrieval with no target training: BUCC 2018 mining and Tatoeba search.
+
+Sentences are embedded by mean pooling over one hidden layer of the (intermediate-trained) encoder
+(Phang et al. 2020, A.2, following XTREME/jiant). The protocol string goes into every result's notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from pipeline.data.features import retrieval
+from pipeline.evaluate.predict import mean_pooled, predict
+from pipeline.metrics import bucc_best_threshold, mine_candidates, pairs_at_threshold, score_task, top1_retrieval
+from pipeline.models.device import DeviceChoice
+
+#: XLM-R Large's retrieval layer in jiant/XTREME-style evaluation (hidden_states[14] of 24 layers).
+REFERENCE_LAYER, REFERENCE_DEPTH = 14, 24
+
+
+def default_layer(num_layers: int) -> int:
+    """Layer 14 of 24, scaled to a model of ``num_layers`` layers (at least 1)."""
+    return max(1, round(num_layers * REFERENCE_LAYER / REFERENCE_DEPTH))
+
+
+def protocol(layer: int, num_layers: int, max_length: int, margin_k: int | None = None) -> str:
+    """How embeddings were made (and, for BUCC, scored), for a result's notes."""
+    text = f"retrieval: mean pooling over non-padding tokens of hidden layer {layer}/{num_layers}, max length {max_length}"
+    return text + (f"; ratio margin k={margin_k}, threshold tuned on the dev split" if margin_k else "")
+
+
+def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, sentences: Sequence[str], layer: int,
+          max_length: int, batch_size: int, device: DeviceChoice) -> np.ndarray:
+    """One embedding row per sentence."""
+    rows = retrieval.encode(sentences, tokenizer, max_length)
+    return np.stack(predict(model, rows, mean_pooled(layer), batch_size, device, tokenizer.pad_token_id))
+
+
+def tatoeba_scores(foreign: np.ndarray, english: np.ndarray, lang: str) -> dict[str, float]:
+    """Tatoeba accuracy: each English sentence retrieves its foreign pair (XTREME's direction)."""
+    predicted = top1_retrieval(english, foreign).tolist()
+    return score_task("tatoeba", predicted, list(range(len(english))), lang)
+
+
+def _candidates(source: np.ndarray, target: np.ndarray, k: int) -> tuple[list[tuple[str, str, float]], set]:
+    """Margin-mined (source id, target id, score) candidates and the gold pairs (row i <-> row i)."""
+    mined = [(f"s{i}", f"t{j}", score) for i, j, score in mine_candidates(source, target, k=k, threshold=-np.inf)]
+    return mined, {(f"s{i}", f"t{i}") for i in range(len(source))}
+
+
+def bucc_scores(dev: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], lang: str, k: int
+                ) -> dict[str, float]:
+    """BUCC F1 on ``test`` with the margin threshold that maximises F1 on ``dev`` (each: source, target)."""
+    dev_candidates, dev_gold = _candidates(*dev, k)
+    threshold = bucc_best_threshold(dev_candidates, dev_gold)
+    test_candidates, test_gold = _candidates(*test, k)
+    return score_task("bucc", pairs_at_threshold(test_candidates, threshold), test_gold, lang)

@@ -1,0 +1,1 @@
+"""Experiment configs and the runner that turns one into result rows."""

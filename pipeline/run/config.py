@@ -1,0 +1,242 @@
+"""The experiment config (YAML), validated with pydantic against the task registry.
+
+A config is a grid: every model x intermediate condition x seed is one *run* (its own ``run_id``), and
+each run trains and evaluates every listed target task. Unknown fields, tasks and languages are errors,
+reported with the field's location so a person can fix the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pipeline.tasks import (
+    BASELINE,
+    MULTI_PREFIX,
+    get_intermediate_task,
+    get_target_task,
+    multi_task_id,
+)
+
+MLM_TASK = "mlm"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sampling(_Strict):
+    """How a multi-task mixture picks its next batch (Raffel et al. 2019)."""
+
+    method: Literal["proportional", "temperature"] = "proportional"
+    cap: int = Field(2**17, gt=0, description="K of examples-proportional mixing (Phang et al.: 2^17)")
+    temperature: float = Field(2.0, gt=0)
+
+
+class Intermediate(_Strict):
+    """One intermediate condition: no task (baseline), one task, or a mixture; optionally with MLM."""
+
+    tasks: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    mlm: bool | None = None
+    sampling: Sampling = Sampling()
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        for task in tasks:
+            get_intermediate_task(task)
+        if len(set(tasks)) != len(tasks):
+            raise ValueError(f"a task is listed twice in {list(tasks)}")
+        return tuple(sorted(tasks))
+
+    @model_validator(mode="after")
+    def _languages_exist(self) -> Intermediate:
+        for task in self.tasks:
+            available = get_intermediate_task(task).extra.get("languages", ["en"])
+            unknown = [lang for lang in self.languages if lang not in available]
+            if unknown and task != MLM_TASK:
+                raise ValueError(f"intermediate task {task!r} has no data in {unknown}; it has {available}")
+        if not self.tasks and self.mlm:
+            raise ValueError("MLM co-training needs an intermediate task; for MLM alone list tasks: [mlm]")
+        return self
+
+    @property
+    def is_baseline(self) -> bool:
+        return not self.tasks
+
+    def store_id(self) -> str:
+        """The ``intermediate_task`` value of this condition's result rows."""
+        if not self.tasks:
+            return BASELINE
+        return self.tasks[0] if len(self.tasks) == 1 else multi_task_id(list(self.tasks))
+
+
+def _parse_intermediate(value: Any) -> Any:
+    """``none`` / ``mnli`` / ``multi:a,b`` shorthands -> the full form."""
+    if isinstance(value, str):
+        if value == BASELINE:
+            return {"tasks": ()}
+        if value.startswith(MULTI_PREFIX):
+            return {"tasks": tuple(p for p in value[len(MULTI_PREFIX):].split(",") if p)}
+        return {"tasks": (value,)}
+    return value
+
+
+class Target(_Strict):
+    """A target task: which languages to evaluate and optional overrides of its Table 4 settings."""
+
+    languages: tuple[str, ...] | None = None
+    batch_size: int | None = Field(None, gt=0)
+    epochs: float | None = Field(None, gt=0)
+    learning_rate: float | None = Field(None, gt=0)
+
+
+class PhaseSettings(_Strict):
+    """Optimisation of one phase; ``None`` means the registry's value for the task (Tables 3 and 4)."""
+
+    learning_rate: float = Field(gt=0)
+    learning_rate_with_mlm: float | None = Field(None, gt=0)
+    batch_size: int | None = Field(None, gt=0)
+    epochs: float | None = Field(None, gt=0)
+    multi_task_epochs: float = Field(3, gt=0)
+    max_steps: int | None = Field(None, gt=0)
+    grad_accumulation: int = Field(1, gt=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    weight_decay: float = Field(0.01, ge=0)
+    eval_every: int | None = Field(None, gt=0, description="dev evaluation interval in steps (default: per epoch)")
+    patience: int | None = Field(None, gt=0, description="stop after this many dev evaluations without gain")
+    dev_examples: int | None = Field(None, gt=0, description="first N English dev examples used for selection")
+
+
+class Hyperparameters(_Strict):
+    """Phang et al. 2020, A.1/A.2: 1e-5 (5e-6 with MLM) for intermediate tasks, 3e-6 for target tasks."""
+
+    intermediate: PhaseSettings = PhaseSettings(learning_rate=1e-5, learning_rate_with_mlm=5e-6, dev_examples=500)
+    target: PhaseSettings = PhaseSettings(learning_rate=3e-6)
+
+
+class Limits(_Strict):
+    """Caps for tiny runs: examples read per split (train / dev / evaluation per language)."""
+
+    max_train_examples: int | None = Field(None, gt=0)
+    max_eval_examples: int | None = Field(None, gt=0)
+    mlm_examples: int | None = Field(None, gt=0, description="MLM lines (default: the registry's 2M)")
+
+
+class Retrieval(_Strict):
+    """Sentence embeddings for BUCC/Tatoeba: mean pooling over one hidden layer (0 = embeddings)."""
+
+    layer: int | None = Field(None, ge=0, description="default: 14 of 24 (XLM-R Large) scaled to the model depth")
+    max_length: int | None = Field(None, gt=0)
+    margin_k: int = Field(4, gt=0)
+
+
+class RunConfig(_Strict):
+    """A grid of STILTs runs."""
+
+    name: str | None = None
+    models: tuple[str, ...] = ("xlm-roberta-large",)
+    build_test_assets: bool = Field(False, description="build the tiny test model / fixture data if missing")
+    intermediate: tuple[Intermediate, ...] = (Intermediate(),)
+    mlm_cotraining: bool = False
+    mlm_languages: tuple[str, ...] | None = None
+    targets: dict[str, Target]
+    benchmark: str | None = Field(None, description="default languages: this benchmark's list (e.g. xtreme)")
+    seeds: tuple[int, ...] = (1,)
+    eval_split: Literal["test", "dev"] = "test"
+    hyperparameters: Hyperparameters = Hyperparameters()
+    limits: Limits = Limits()
+    retrieval: Retrieval = Retrieval()
+    eval_batch_size: int = Field(64, gt=0)
+    torch_threads: int | None = Field(None, gt=0, description="CPU threads for torch (1 is fastest for tiny models)")
+    data_dir: str | None = None
+    data_dirs: dict[str, str] = {}
+    output_dir: str = "data/cache/runs"
+
+    @field_validator("models", "seeds")
+    @classmethod
+    def _not_empty(cls, value: tuple) -> tuple:
+        if not value:
+            raise ValueError("must list at least one entry")
+        if len(set(value)) != len(value):
+            raise ValueError(f"has duplicates: {list(value)}")
+        return value
+
+    @field_validator("intermediate", mode="before")
+    @classmethod
+    def _shorthands(cls, value: Any) -> Any:
+        if isinstance(value, (str, dict)):
+            value = [value]
+        return [_parse_intermediate(v) for v in value]
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            value = {task: None for task in value}
+        if not isinstance(value, dict) or not value:
+            raise ValueError("must name at least one target task")
+        return {task: spec or {} for task, spec in value.items()}
+
+    @model_validator(mode="after")
+    def _check_registry(self) -> RunConfig:
+        for task_id, spec in self.targets.items():
+            task = get_target_task(task_id)
+            if not task.runnable or "data" not in task.extra:
+                raise ValueError(f"target task {task_id!r} cannot be run by the pipeline yet")
+            if self.benchmark is not None and self.benchmark not in task.languages_by_benchmark:
+                raise ValueError(f"target task {task_id!r} is not part of benchmark {self.benchmark!r}")
+            unknown = [lang for lang in spec.languages or () if lang not in task.languages]
+            if unknown:
+                raise ValueError(f"target task {task_id!r} has no language(s) {unknown}; it has {list(task.languages)}")
+            if self.eval_split not in task.extra["data"]["eval"]["splits"]:
+                raise ValueError(f"target task {task_id!r} has no {self.eval_split!r} split")
+        known = set(self.targets) | {t for i in self.intermediate for t in i.tasks} | {MLM_TASK}
+        for task_id in self.data_dirs:
+            if task_id not in known:
+                raise ValueError(f"data_dirs names {task_id!r}, which is not a task of this config")
+        ids = [i.store_id() + str(self.mlm_for(i)) + ",".join(i.languages) for i in self.intermediate]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an intermediate condition is listed twice")
+        return self
+
+    def mlm_for(self, intermediate: Intermediate) -> bool:
+        """Whether ``intermediate`` co-trains with MLM (its own flag, else the config-wide default)."""
+        if intermediate.is_baseline:
+            return False
+        return self.mlm_cotraining if intermediate.mlm is None else intermediate.mlm
+
+    def run_id(self, model_id: str, intermediate: Intermediate, seed: int) -> str:
+        """Content hash of this config narrowed to one (model, intermediate condition, seed) cell."""
+        payload = self.model_dump(mode="json", exclude={"name", "output_dir", "build_test_assets", "models",
+                                                        "intermediate", "seeds", "mlm_cotraining"})
+        payload.update(model=model_id, intermediate=intermediate.model_dump(mode="json"),
+                       mlm=self.mlm_for(intermediate), seed=seed)
+        return content_hash(payload)
+
+    def languages_of(self, task_id: str) -> tuple[str, ...]:
+        """The languages to evaluate for ``task_id`` (default: the benchmark's list, else all of the task's)."""
+        task = get_target_task(task_id)
+        default = task.languages_by_benchmark[self.benchmark] if self.benchmark else task.languages
+        return self.targets[task_id].languages or default
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a YAML config (pydantic's ValidationError / yaml's YAMLError on a bad file)."""
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a run config is a YAML mapping")
+    return RunConfig.model_validate(raw)
+
+
+def content_hash(value: Any, length: int = 16) -> str:
+    """Stable hash of a JSON-able value (dict keys sorted)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

@@ -1,0 +1,115 @@
+"""Run a config: for every model x seed x intermediate condition, the intermediate phase, then each target
+task (trained, or retrieval straight on the encoder), evaluated on each language, one store batch per
+(target task, seed) so a killed run never leaves a partial task in the store.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from pipeline.data.spec import target_data
+from pipeline.models.device import DeviceChoice, select_device
+from pipeline.models.loading import canonical_model_name, encoder_parameter_count, load_tokenizer
+from pipeline.run.config import Intermediate, RunConfig
+from pipeline.run.evaluation import evaluate_retrieval, evaluate_trained
+from pipeline.run.phases import Encoder, RunContext, encoder_model, intermediate_phase, target_phase
+from pipeline.store import InsertReport, ResultsStore
+from pipeline.tasks import get_target_task
+from pipeline.testing.fixtures import build_fixture_data
+from pipeline.testing.tiny_model import build_tiny_model
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid and what its rows say about it."""
+
+    run_id: str
+    model_name: str
+    is_test_model: bool
+    seed: int
+    intermediate: Intermediate
+    mlm: bool
+    baseline_run_id: str | None
+    provenance: str
+
+
+def git_commit() -> str | None:
+    """The checkout's commit, if this is a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=_REPO, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def build_test_assets(config: RunConfig) -> None:
+    """Build the tiny model at each missing model path and the fixture data at a missing data_dir."""
+    for model_id in config.models:
+        if not Path(model_id).exists():
+            build_tiny_model(model_id)
+    if config.data_dir and not Path(config.data_dir).exists():
+        build_fixture_data(config.data_dir)
+
+
+def _rows(cell: Cell, task_id: str, results: dict[str, dict], model_params: int, split: str, policy: str,
+          device: DeviceChoice) -> list[dict]:
+    rows = []
+    for lang, result in results.items():
+        notes = "; ".join(n for n in (policy, result["notes"], f"data {result['source']} (n={result['n_examples']})",
+                                      f"device {device.device}/{device.precision}") if n)
+        for metric, value in result["metrics"].items():
+            rows.append({
+                "run_id": cell.run_id, "source": "run", "provenance": cell.provenance, "model": cell.model_name,
+                "model_params": model_params, "intermediate_task": cell.intermediate.store_id(),
+                "intermediate_languages": ",".join(cell.intermediate.languages), "mlm_cotraining": cell.mlm,
+                "target_task": task_id, "language": lang, "metric": metric, "value": value, "split": split,
+                "setting": "zero-shot", "seed": cell.seed, "baseline_run_id": cell.baseline_run_id,
+                "test_artifact": cell.is_test_model, "notes": notes,
+            })
+    return rows
+
+
+def _target_rows(ctx: RunContext, cell: Cell, task_id: str, encoder: Encoder) -> list[dict]:
+    languages = ctx.config.languages_of(task_id)
+    if target_data(get_target_task(task_id)).head == "retrieval":
+        model = encoder_model(ctx, encoder)
+        results = evaluate_retrieval(ctx, task_id, model, encoder.key, languages)
+        policy = encoder.policy
+    else:
+        model, key, report = target_phase(ctx, task_id, encoder)
+        results = evaluate_trained(ctx, task_id, model, key, languages)
+        policy = "; ".join(p for p in (encoder.policy, report["policy"]) if p)
+    return _rows(cell, task_id, results, encoder_parameter_count(model), ctx.config.eval_split, policy, ctx.device)
+
+
+def run_config(config: RunConfig, config_path: str, store: ResultsStore) -> list[InsertReport]:
+    """Run every cell of ``config``; returns one store report per (cell, target task) batch."""
+    if config.build_test_assets:
+        build_test_assets(config)
+    if config.torch_threads is not None:
+        torch.set_num_threads(config.torch_threads)
+    device, commit = select_device(), git_commit() or "no-git"
+    root = Path(config.output_dir) / "phases"
+    reports = []
+    for model_id in config.models:
+        tokenizer = load_tokenizer(model_id)
+        model_name, is_test = canonical_model_name(model_id)
+        for seed in config.seeds:
+            ctx = RunContext(config, model_id, seed, tokenizer, device, root)
+            baseline = next((i for i in config.intermediate if i.is_baseline), None)
+            baseline_id = config.run_id(model_id, baseline, seed) if baseline is not None else None
+            for spec in config.intermediate:
+                run_id = config.run_id(model_id, spec, seed)
+                cell = Cell(run_id, model_name, is_test, seed, spec, config.mlm_for(spec),
+                            None if spec.is_baseline else baseline_id, f"{config_path}#run_id={run_id}@{commit}")
+                encoder = intermediate_phase(ctx, spec)
+                for task_id in config.targets:
+                    rows = _target_rows(ctx, cell, task_id, encoder)
+                    reports.append(store.insert_results(rows, label=f"run {run_id} {task_id}"))
+    return reports
