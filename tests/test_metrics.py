@@ -385,6 +385,16 @@ def test_score_task_returns_registry_metrics():
     assert score_task("mewslix", [["e2", "e1"]], [{"e1"}]) == {"map@20": 50.0}
 
 
+def test_score_task_extras_follow_the_registry_metrics():
+    gold, pred = [["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "O", "O", "B-LOC"]]
+    # One of two predicted chunks is right (B-LOC), one of two gold chunks is found.
+    assert score_task("panx", pred, gold, lang="de", extras=True) == {"f1": 50.0, "precision": 50.0, "recall": 50.0}
+    scores = score_task("bucc", {("a", "x"), ("b", "z")}, {("a", "x"), ("b", "y"), ("c", "w")}, extras=True)
+    assert list(scores) == ["f1", "precision", "recall"]
+    assert scores == pytest.approx({"f1": 40.0, "precision": 50.0, "recall": 100 / 3})
+    assert score_task("xnli", [0, 1], [0, 0], extras=True) == {"accuracy": 50.0}
+
+
 def test_xquad_uses_squad_normalisation_in_every_language():
     assert score_task("xquad", {"q": "北京大学"}, {"q": ["北京"]}, lang="zh") == {"f1": 0.0, "em": 0.0}
 

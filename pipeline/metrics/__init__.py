@@ -6,10 +6,11 @@ scorer named beside it (google-research/xtreme ``evaluate.py`` and ``third_party
 
 Use ``score_task`` unless you need one metric's extras (precision/recall, thresholds):
 
-    score_task(task_id, predictions, references, lang=None) -> {metric: value}
+    score_task(task_id, predictions, references, lang=None, extras=False) -> {metric: value}
         The registry's metrics for the task (e.g. ``{"f1": .., "em": ..}`` for XQuAD), chosen from the
         registry head / primary metric or its ``scorer`` key (see ``dispatch``). Values go straight into
-        the results store's ``metric``/``value`` columns.
+        the results store's ``metric``/``value`` columns. ``extras=True`` appends the scorer's other
+        numbers (precision/recall for tagging and BUCC), which are for display, not for the store.
 
 Per-metric functions:
 

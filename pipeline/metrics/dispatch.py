@@ -82,8 +82,13 @@ def scorer_name(task: TargetTask) -> str:
     return name
 
 
-def score_task(task_id: str, predictions: Any, references: Any, lang: str | None = None) -> dict[str, float]:
+def score_task(
+    task_id: str, predictions: Any, references: Any, lang: str | None = None, extras: bool = False
+) -> dict[str, float]:
     """The registry metrics of ``task_id`` (``{metric: 0–100}``, registry order) for one language's outputs.
+
+    With ``extras=True`` the scorer's other numbers follow the registry metrics (precision and recall for
+    the tagging tasks and BUCC, as the XTREME scorer prints them); they are not store metrics.
 
     Inputs per scorer: accuracy — label lists (Tatoeba: retrieved and gold indices); seqeval — per-sentence tag
     lists; squad/mlqa — ``{qid: answer}`` and ``{qid: [gold answers]}``; bucc — predicted and gold
@@ -98,4 +103,7 @@ def score_task(task_id: str, predictions: Any, references: Any, lang: str | None
     missing = [m for m in task.metrics if m not in scores]
     if missing:
         raise ValueError(f"scorer {name!r} of task {task_id!r} does not produce the registry metrics {missing}")
-    return {metric: scores[metric] for metric in task.metrics}
+    ordered = {metric: scores[metric] for metric in task.metrics}
+    if extras:
+        ordered.update((name, value) for name, value in scores.items() if name not in ordered)
+    return ordered

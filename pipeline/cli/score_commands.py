@@ -1,0 +1,119 @@
+"""`score` and `import-jiant`: bring results from other toolkits into the store.
+
+Both read and check everything first and write the store in one batch at the end, so a bad file leaves the
+store as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from pipeline.cli.common import UserError, add_store_argument, open_store
+from pipeline.scoring import Attribution, ScoringError, folder_rows, jiant_rows, read_jiant_run, score_folder
+from pipeline.scoring.layout import SPLITS
+from pipeline.scoring.report import BENCHMARKS, render, summarise
+from pipeline.store import ValidationError, validate_rows
+from pipeline.store.validate import SETTINGS
+from pipeline.tasks import BASELINE, resolve_intermediate_label, validate_intermediate
+
+_SETTINGS = sorted(SETTINGS - {"not-stated"})
+
+
+def _intermediate(value: str | None) -> str | None:
+    """Registry id of ``--intermediate`` (ids, aliases, ``none``, ``multi:a,b``), or None when not given."""
+    if value is None:
+        return None
+    resolved = resolve_intermediate_label(value) or value.strip()
+    try:
+        validate_intermediate(resolved)
+    except ValueError as exc:
+        raise UserError(f"--intermediate: {exc}") from None
+    return resolved
+
+
+def _validated(rows: list[dict]) -> list[dict]:
+    try:
+        return validate_rows(rows)
+    except ValidationError as exc:
+        raise UserError(f"nothing was stored: {exc}") from None
+
+
+def _score(args: argparse.Namespace) -> int:
+    # Missing answers are reported per file below; the metric's own log line would say it twice.
+    logging.getLogger("pipeline.metrics.qa").setLevel(logging.ERROR)
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        raise UserError(f"--json: the folder of {args.json} does not exist")
+    attribution = Attribution(args.model, _intermediate(args.intermediate) or BASELINE, args.split, args.setting,
+                              args.seed, args.test_artifact)
+    try:
+        scores, skipped = score_folder(Path(args.predictions), Path(args.labels), args.split)
+    except ScoringError as exc:
+        raise UserError(f"{exc} (nothing was stored)") from None
+    rows = _validated(folder_rows(scores, attribution))
+    summary = summarise(scores, rows, args.benchmark)
+    store = open_store(args)
+    report = store.insert_results(rows, label=f"score:{Path(args.predictions).resolve()}")
+    print(render(summary))
+    if skipped:
+        print(f"\nskipped (not {args.split} prediction files): {', '.join(skipped)}")
+    print(f"\nscored {len(scores)} file(s) -> {store.path}: {report}")
+    if args.json:
+        summary.update(run_id=rows[0]["run_id"], model=attribution.model, split=attribution.split,
+                       intermediate_task=attribution.intermediate_task, skipped=skipped,
+                       predictions=str(Path(args.predictions).resolve()), labels=str(Path(args.labels).resolve()))
+        Path(args.json).write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"summary -> {args.json}")
+    return 0
+
+
+def _import_jiant(args: argparse.Namespace) -> int:
+    intermediate = _intermediate(args.intermediate)
+    rows, lines = [], []
+    try:
+        for run_dir in args.run_dirs:
+            run = read_jiant_run(run_dir)
+            run_rows = jiant_rows(run, args.model, intermediate, args.setting, args.test_artifact)
+            rows.extend(run_rows)
+            tasks = sorted({r["target_task"] for r in run_rows})
+            lines.append(f"{run_dir}: {len(run.results)} task-languages of {', '.join(tasks)} "
+                         f"({run_rows[0]['model']}, intermediate {run_rows[0]['intermediate_task']})")
+            lines.extend(f"  skipped {reason}" for reason in run.skipped)
+    except ScoringError as exc:
+        raise UserError(f"{exc} (nothing was stored)") from None
+    store = open_store(args)
+    report = store.insert_results(_validated(rows), label="import-jiant:" + ",".join(args.run_dirs))
+    print("\n".join(lines))
+    print(f"{len(args.run_dirs)} jiant run(s) -> {store.path}: {report}")
+    return 0
+
+
+def _add_attribution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--intermediate", default=None,
+                        help="intermediate task the model was trained on first (registry id or alias; 'none')")
+    parser.add_argument("--setting", default="zero-shot", choices=_SETTINGS, help="evaluation setting (zero-shot)")
+    parser.add_argument("--test-artifact", action="store_true",
+                        help="mark the rows as test artefacts (numbers from a tiny test model or fixtures)")
+    add_store_argument(parser)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    score = subparsers.add_parser(
+        "score", help="score an XTREME-format predictions folder against a labels folder and store the results")
+    score.add_argument("--predictions", required=True, help="folder of <task>/<split>-<lang>.{tsv,json,jsonl} files")
+    score.add_argument("--labels", required=True, help="labels folder of the same layout")
+    score.add_argument("--benchmark", default="xtreme", choices=BENCHMARKS, help="whose averages to report")
+    score.add_argument("--model", required=True, help="model name for the store, e.g. xlm-roberta-large")
+    score.add_argument("--split", default="test", choices=SPLITS, help="which files to score and the rows' split")
+    score.add_argument("--seed", type=int, default=None, help="fine-tuning seed of these predictions, if known")
+    score.add_argument("--json", default=None, metavar="OUT", help="also write the summary as JSON to OUT")
+    _add_attribution(score)
+    score.set_defaults(handler=_score)
+
+    jiant = subparsers.add_parser("import-jiant", help="import XTREME results of jiant run directories")
+    jiant.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="jiant output_dir with val_metrics.json")
+    jiant.add_argument("--model", default=None, help="model name (default: from the run's args.json)")
+    _add_attribution(jiant)
+    jiant.set_defaults(handler=_import_jiant)
