@@ -61,6 +61,7 @@ def within(observed: float, p: float, n: int) -> bool:
 # --------------------------------------------------------------------------- spec
 
 
+@settings(deadline=None)  # the first validate_rows call loads the task registry
 @given(st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True), st.floats(0, 1))
 def test_spec_round_trips_through_its_text_and_the_store_accepts_it(name: str, strength: float) -> None:
     spec = PerturbationSpec(name, strength)
