@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from pipeline.tasks import (
     BASELINE,
@@ -114,11 +114,25 @@ class PhaseSettings(_Strict):
     dev_examples: int | None = Field(None, gt=0, description="first N English dev examples used for selection")
 
 
-class Hyperparameters(_Strict):
-    """Phang et al. 2020, A.1/A.2: 1e-5 (5e-6 with MLM) for intermediate tasks, 3e-6 for target tasks."""
+class IntermediateSettings(PhaseSettings):
+    """Phang et al. 2020, A.1: lr 1e-5 (5e-6 with MLM), early stopping on the first 500 dev examples."""
 
-    intermediate: PhaseSettings = PhaseSettings(learning_rate=1e-5, learning_rate_with_mlm=5e-6, dev_examples=500)
-    target: PhaseSettings = PhaseSettings(learning_rate=3e-6)
+    learning_rate: float = Field(1e-5, gt=0)
+    learning_rate_with_mlm: float | None = Field(5e-6, gt=0)
+    dev_examples: int | None = Field(500, gt=0)
+
+
+class TargetSettings(PhaseSettings):
+    """Phang et al. 2020, A.2: lr 3e-6, batch size and epochs of Table 4 (the registry's)."""
+
+    learning_rate: float = Field(3e-6, gt=0)
+
+
+class Hyperparameters(_Strict):
+    """Per-phase settings; fields left out keep the paper's values."""
+
+    intermediate: IntermediateSettings = IntermediateSettings()
+    target: TargetSettings = TargetSettings()
 
 
 class Limits(_Strict):
@@ -146,10 +160,10 @@ class RunConfig(_Strict):
     intermediate: tuple[Intermediate, ...] = (Intermediate(),)
     mlm_cotraining: bool = False
     mlm_languages: tuple[str, ...] | None = None
-    targets: dict[str, Target]
-    benchmark: str | None = Field(None, description="default languages: this benchmark's list (e.g. xtreme)")
-    seeds: tuple[int, ...] = (1,)
     eval_split: Literal["test", "dev"] = "test"
+    benchmark: str | None = Field(None, description="default languages: this benchmark's list (e.g. xtreme)")
+    targets: dict[str, Target]
+    seeds: tuple[int, ...] = (1,)
     hyperparameters: Hyperparameters = Hyperparameters()
     limits: Limits = Limits()
     retrieval: Retrieval = Retrieval()
@@ -184,19 +198,25 @@ class RunConfig(_Strict):
             raise ValueError("must name at least one target task")
         return {task: spec or {} for task, spec in value.items()}
 
-    @model_validator(mode="after")
-    def _check_registry(self) -> RunConfig:
-        for task_id, spec in self.targets.items():
+    @field_validator("targets")
+    @classmethod
+    def _targets_in_registry(cls, targets: dict[str, Target], info: ValidationInfo) -> dict[str, Target]:
+        eval_split, benchmark = info.data.get("eval_split"), info.data.get("benchmark")
+        for task_id, spec in targets.items():
             task = get_target_task(task_id)
             if not task.runnable or "data" not in task.extra:
                 raise ValueError(f"target task {task_id!r} cannot be run by the pipeline yet")
-            if self.benchmark is not None and self.benchmark not in task.languages_by_benchmark:
-                raise ValueError(f"target task {task_id!r} is not part of benchmark {self.benchmark!r}")
+            if benchmark is not None and benchmark not in task.languages_by_benchmark:
+                raise ValueError(f"target task {task_id!r} is not part of benchmark {benchmark!r}")
             unknown = [lang for lang in spec.languages or () if lang not in task.languages]
             if unknown:
                 raise ValueError(f"target task {task_id!r} has no language(s) {unknown}; it has {list(task.languages)}")
-            if self.eval_split not in task.extra["data"]["eval"]["splits"]:
-                raise ValueError(f"target task {task_id!r} has no {self.eval_split!r} split")
+            if eval_split not in task.extra["data"]["eval"]["splits"]:
+                raise ValueError(f"target task {task_id!r} has no {eval_split!r} split")
+        return targets
+
+    @model_validator(mode="after")
+    def _check_cross_references(self) -> RunConfig:
         known = set(self.targets) | {t for i in self.intermediate for t in i.tasks} | {MLM_TASK}
         for task_id in self.data_dirs:
             if task_id not in known:

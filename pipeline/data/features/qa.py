@@ -20,9 +20,16 @@ MAX_ANSWER_TOKENS = 30
 
 
 def _windows(batch: dict, tokenizer: PreTrainedTokenizerBase, max_length: int, stride: int):
+    """Overlapping windows of each context after its question; the overlap shrinks if long questions leave
+    less room for context than ``stride`` (the tokenizer requires overlap < room)."""
+    questions = [q.lstrip() for q in batch["question"]]
+    longest = max(len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"])
+    room = max_length - longest - tokenizer.num_special_tokens_to_add(pair=True)
+    if room < 2:
+        raise ValueError(f"a question of {longest} tokens leaves no room for context in {max_length} tokens")
     return tokenizer(
-        [q.lstrip() for q in batch["question"]], batch["context"], truncation="only_second",
-        max_length=max_length, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+        questions, batch["context"], truncation="only_second", max_length=max_length,
+        stride=min(stride, room // 2), return_overflowing_tokens=True, return_offsets_mapping=True,
     )
 
 
@@ -50,8 +57,6 @@ def _span(offsets: list[tuple[int, int]], sequence_ids: list[int | None], start_
 def encode_train(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, stride: int = DOC_STRIDE
                  ) -> Dataset:
     """Training windows with ``start_positions``/``end_positions``."""
-    stride = min(stride, max_length // 2)
-
     def fn(batch: dict) -> dict:
         enc = _windows(batch, tokenizer, max_length, stride)
         starts, ends = [], []
@@ -73,8 +78,6 @@ def encode_train(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: in
 def encode_eval(ds: Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int, stride: int = DOC_STRIDE
                 ) -> Dataset:
     """Evaluation windows with ``example_id`` and context-only ``offset_mapping`` (None elsewhere)."""
-    stride = min(stride, max_length // 2)
-
     def fn(batch: dict) -> dict:
         enc = _windows(batch, tokenizer, max_length, stride)
         ids, offsets_out = [], []
@@ -94,7 +97,8 @@ def best_answers(examples: Dataset, features: Dataset, start_logits: Sequence[np
     """The highest-scoring span (start + end logit) over all windows of each example, as text.
 
     Spans must lie in the context, end after they start and be at most ``max_answer_tokens`` long;
-    an example with no valid span gets the empty answer.
+    an example with no valid span gets the empty answer. Sentencepiece offsets include the space a
+    piece's "▁" stands for, so answers are stripped.
     """
     by_example: dict[str, list[int]] = defaultdict(list)
     for i, example_id in enumerate(features["example_id"]):
@@ -113,6 +117,6 @@ def best_answers(examples: Dataset, features: Dataset, start_logits: Sequence[np
                         continue
                     score = starts[s] + ends[e]
                     if score > best_score:
-                        best_score, best_text = score, context[offsets[s][0] : offsets[e][1]]
+                        best_score, best_text = score, context[offsets[s][0] : offsets[e][1]].strip()
         answers[example_id] = best_text
     return answers
