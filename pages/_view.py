@@ -130,6 +130,17 @@ def share_link() -> str:
     return f"{base}?{urlencode({k: st.query_params[k] for k in st.query_params})}"
 
 
+def significance_controls() -> tuple[bool, str, str]:
+    """Dim-non-significant toggle, test and multiple-comparison correction, in one row."""
+    mask_col, test_col, correction_col = st.columns(3)
+    mask = url_toggle("Dim gains that are not significant", key="mask", container=mask_col)
+    method = url_radio("Test", ["permutation", "paired_bootstrap"], key="test", container=test_col, horizontal=True,
+                       format_func={"permutation": "Permutation", "paired_bootstrap": "Paired bootstrap"}.get)
+    correction = url_radio("Correction", ["holm", "bh"], key="correction", container=correction_col,
+                           horizontal=True, format_func={"holm": "Holm", "bh": "Benjamini–Hochberg"}.get)
+    return mask, method, correction
+
+
 # -- presentation mode ------------------------------------------------------------------------------
 
 _PRESENT_CSS = """
@@ -221,21 +232,51 @@ def show_chart(figure: go.Figure, name: str, key: str, title: str = "", caption:
     _section().items.append(ReportItem(title=title or name, figure=figure, caption=caption))
 
 
+def _with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | None, digits: int) -> pd.DataFrame:
+    """``mean ± half (n)`` strings; cells without an interval show the value and its n."""
+    def cell(value: float, half: float, count: float) -> str:
+        if value != value:
+            return ""
+        text = f"{value:.{digits}f}" + (f" ± {half:.{digits}f}" if half == half else "")
+        return text + (f" (n={int(count)})" if count == count else "")
+
+    counts = n if n is not None else pd.DataFrame(float("nan"), index=table.index, columns=table.columns)
+    return pd.DataFrame(
+        [[cell(table.at[r, c], ci.at[r, c], counts.at[r, c]) for c in table.columns] for r in table.index],
+        index=table.index, columns=table.columns,
+    )
+
+
+def _long_with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | None) -> pd.DataFrame:
+    long = table.stack(future_stack=True).rename("value").to_frame()
+    long["ci_half_width"] = ci.stack(future_stack=True)
+    if n is not None:
+        long["n"] = n.stack(future_stack=True)
+    return long.reset_index()
+
+
 def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", caption: str = "",
-               ci: pd.DataFrame | None = None, index: bool = True, digits: int = 1) -> None:
-    """Draw a table (paginated when long) with CSV and LaTeX downloads; add it to the report."""
-    shown = table
+               ci: pd.DataFrame | None = None, n: pd.DataFrame | None = None, index: bool = True,
+               digits: int = 1) -> None:
+    """Draw a table (paginated when long) with CSV and LaTeX downloads; add it to the report.
+
+    With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX, and
+    the CSV is long (one row per cell with its value, half-width and n).
+    """
+    shown = table if ci is None else _with_intervals(table, ci, n, digits)
+    csv_source = table if ci is None else _long_with_intervals(table, ci, n)
+    table_for_report = shown
     if len(table) > _ROWS_PER_PAGE:
         pages = (len(table) - 1) // _ROWS_PER_PAGE + 1
         page = st.number_input(f"Page (of {pages}, {_ROWS_PER_PAGE} rows each)", 1, pages, 1, key=f"{key}_page")
-        shown = table.iloc[(page - 1) * _ROWS_PER_PAGE : page * _ROWS_PER_PAGE]
+        shown = shown.iloc[(page - 1) * _ROWS_PER_PAGE : page * _ROWS_PER_PAGE]
     st.dataframe(shown, width="stretch", hide_index=not index)
     if caption:
         st.caption(caption)
     latex_source = table if index else table.set_index(table.columns[0])
     _download_row(key, name, [
-        ("CSV", lambda: table.to_csv(index=index), "csv", "text/csv"),
+        ("CSV", lambda: csv_source.to_csv(index=index and ci is None), "csv", "text/csv"),
         ("LaTeX", lambda: to_latex(latex_source, caption=caption or title or name, digits=digits, ci=ci), "tex",
          "text/x-tex"),
     ])
-    _section().items.append(ReportItem(title=title or name, table=table, caption=caption))
+    _section().items.append(ReportItem(title=title or name, table=table_for_report, caption=caption))

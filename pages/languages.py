@@ -5,7 +5,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
-from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
+from pages._view import (
+    finish_page,
+    show_chart,
+    show_table,
+    significance_controls,
+    start_page,
+    url_radio,
+    url_selectbox,
+)
 from pipeline.analysis.tables import language_table, mean_transfer_gap
 from pipeline.presentation.palette import DIVERGING, SEQUENTIAL, colour_map
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, display_name
@@ -46,7 +54,9 @@ else:
         st.stop()
     rows = rows[rows["model"] == url_selectbox("Model", models, key="model_shown")]
 
-table = language_table(rows, task, metric)
+measure = url_radio("Measure", list(MEASURES), key="measure", horizontal=True, format_func=MEASURES.get)
+mask, method, correction = significance_controls() if measure == "gain" else (False, None, "holm")
+table = language_table(rows, task, metric, method=method, correction=correction)
 if table.empty:
     st.info(f"No per-language {metric} results for {display_name(task)} in this selection.")
     st.stop()
@@ -55,7 +65,6 @@ if table["language"].nunique() < 2:
     st.stop()
 warn_if_test_artifacts(table)
 
-measure = url_radio("Measure", list(MEASURES), key="measure", horizontal=True, format_func=MEASURES.get)
 if table[measure].isna().all():
     reason = {"gain": "no baseline run matches these results", "transfer_gap": "these runs have no English score"}
     st.info(f"{MEASURES[measure]} is not available: {reason.get(measure, 'no values')}.")
@@ -64,11 +73,20 @@ if table[measure].isna().all():
 table = table.assign(label=table["language"] + table["uncertain"].map({True: UNCERTAIN_MARK, False: ""}))
 order = table.groupby("language")[measure].mean().sort_values(ascending=False).index
 wide = table.pivot(index="language", columns="series", values=measure).reindex(order)
-hover = table.assign(h="n=" + table["n"].astype(str) + "<br>" + table["provenance"].str.slice(0, 140))
+colour = wide
+if measure == "gain" and table["gain_low"].notna().any():
+    half = (table["gain_high"] - table["gain_low"]) / 2
+    table = table.assign(label=table["label"] + ((" ±" + half.round(1).astype(str)).where(half.notna(), "")))
+    if mask:
+        dimmed = table.assign(d=table["testable"].fillna(False).astype(bool) & ~table["significant"].fillna(False).astype(bool))
+        colour = wide.where(~dimmed.pivot(index="language", columns="series", values="d").reindex(order).fillna(False).astype(bool))
+    st.caption("Gains carry 95% intervals over seeds (hover); published numbers are single values (n=1).")
+hover = table.assign(h="n=" + table["n"].astype(str) + " · " + table["label"] + "<br>"
+                     + table["provenance"].str.slice(0, 140))
 hover_wide = hover.pivot(index="language", columns="series", values="h").reindex(order)
 heatmap = go.Figure(
     go.Heatmap(
-        z=wide.to_numpy(),
+        z=colour.to_numpy(),
         x=list(wide.columns),
         y=list(wide.index),
         text=wide.round(1).astype(str).where(wide.notna(), "").to_numpy(),

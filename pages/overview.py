@@ -4,8 +4,22 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
-from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
-from pipeline.analysis.tables import comparison_label, comparisons, filter_results, overview_table
+from pages._view import (
+    finish_page,
+    show_chart,
+    show_table,
+    significance_controls,
+    start_page,
+    url_radio,
+    url_selectbox,
+)
+from pipeline.analysis.tables import (
+    comparison_label,
+    comparisons,
+    filter_results,
+    overview_intervals,
+    overview_table,
+)
 from pipeline.presentation.palette import DIVERGING
 
 #: Gains beyond this many points get the darkest colour, so that small XNLI changes stay visible
@@ -35,6 +49,10 @@ mlm = url_radio("MLM co-training", ["both", "without", "with"], key="mlm", conta
 if mlm != "both":
     selected = selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
 
+if show == "gain":
+    mask, method, correction = significance_controls()
+    intervals = overview_intervals(selected, qa_metric, method=method, correction=correction)
+
 warn_if_test_artifacts(selected)
 shown = overview_table(selected, show=show, qa_metric=qa_metric)
 colour = overview_table(selected, show="gain", qa_metric=qa_metric).values
@@ -45,6 +63,14 @@ if colour.isna().all().all():
     st.caption("No baseline in this grid: cells are not coloured.")
 
 text = shown.values.map(lambda v: "" if v != v else (f"{v:+.1f}" if show == "gain" else f"{v:.1f}"))
+hover = shown.hover
+has_intervals = show == "gain" and not intervals.half_width.empty and intervals.half_width.notna().any().any()
+if show == "gain" and not intervals.half_width.empty:
+    half = intervals.half_width.reindex_like(shown.values)
+    text = text.where(half.isna(), text + " ±" + half.round(1).astype(str))
+    hover = hover + "<br>" + intervals.note.reindex_like(shown.values).fillna("")
+    if mask:
+        colour = colour.where(~intervals.dimmed.reindex_like(colour).fillna(False).astype(bool))
 text = text.where(~shown.uncertain, text + UNCERTAIN_MARK)
 figure = go.Figure(
     go.Heatmap(
@@ -53,7 +79,7 @@ figure = go.Figure(
         y=list(shown.values.index),
         text=text.to_numpy(),
         texttemplate="%{text}",
-        customdata=shown.hover.to_numpy(),
+        customdata=hover.to_numpy(),
         hovertemplate="%{y} → %{x}<br>%{text}<br>%{customdata}<extra></extra>",
         colorscale=DIVERGING,
         zmin=-COLOUR_CAP,
@@ -72,6 +98,14 @@ title = f"{grid['model']} · {grid['split']} · {what} ({qa_metric.upper()} for 
 show_chart(figure, name=f"overview-{show}", key="overview_heatmap", title=title)
 if shown.uncertain.any().any():
     st.caption(f"{UNCERTAIN_MARK} contains a number the transcription flags as uncertain (see Data & sources).")
-show_table(shown.values.round(1), name=f"overview-{show}", key="overview_table", title=title,
-           caption=f"{comparison_label(grid)}; {what}, {qa_metric.upper()} for QA tasks.")
+if has_intervals:
+    if mask:
+        st.caption("Uncoloured cells: gains not significant after correction. Published numbers are single values "
+                   "(n=1): they get no interval and no test.")
+    show_table(shown.values, name=f"overview-{show}", key="overview_table", title=title,
+               caption=f"{comparison_label(grid)}; mean gain ± half the 95% CI (seeds).",
+               ci=intervals.half_width.reindex_like(shown.values), n=intervals.n.reindex_like(shown.values))
+else:
+    show_table(shown.values.round(1), name=f"overview-{show}", key="overview_table", title=title,
+               caption=f"{comparison_label(grid)}; {what}, {qa_metric.upper()} for QA tasks.")
 finish_page(sources_of(shown.cells["provenance"]))

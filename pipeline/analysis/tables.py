@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.analysis.gains import with_gains, with_transfer_gap
+from pipeline.analysis.stats import CONDITION_COLUMNS, gains_with_ci, significance
 from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, all_target_ids, display_name, target_tasks
 
 #: What identifies one comparable experiment grid (one paper table, one pipeline sweep).
@@ -148,10 +149,12 @@ def series_labels(results: pd.DataFrame) -> pd.Series:
     return label
 
 
-def language_table(results: pd.DataFrame, target_task: str, metric: str) -> pd.DataFrame:
+def language_table(results: pd.DataFrame, target_task: str, metric: str, method: str | None = None,
+                   correction: str = "holm") -> pd.DataFrame:
     """Per-language rows of one task and metric with series label, gain and transfer gap.
 
-    Seeds are averaged (``n`` says how many); published means over languages are left out.
+    Seeds are averaged (``n`` says how many); published means over languages are left out. With a
+    test ``method``, each gain also gets its interval and corrected significance (across the table).
     """
     frame = results[(results["target_task"] == target_task) & (results["metric"] == metric)]
     frame = frame[frame["language"] != LANGUAGE_MEAN]
@@ -160,7 +163,13 @@ def language_table(results: pd.DataFrame, target_task: str, metric: str) -> pd.D
         return pd.DataFrame(columns=columns)
     frame = with_transfer_gap(with_gains(frame))
     frame = frame.assign(series=series_labels(frame))
+    intervals = {}
+    if method is not None:
+        frame = with_gain_intervals(frame, method=method, correction=correction)
+        intervals = {c: (c, "first") for c in ("gain_low", "gain_high", "significant", "testable", "ci_note")}
+        columns = [*columns, *intervals]
     table = frame.groupby(["series", "language"], as_index=False).agg(
+        **intervals,
         value=("value", "mean"),
         gain=("gain", "mean"),
         transfer_gap=("transfer_gap", "mean"),
@@ -179,4 +188,94 @@ def mean_transfer_gap(table: pd.DataFrame, source_language: str = "en") -> pd.Da
         others.groupby("series", as_index=False)
         .agg(mean_gap=("transfer_gap", "mean"), n_languages=("language", "nunique"))
         .sort_values("mean_gap", ignore_index=True)
+    )
+
+
+#: What the significance columns added by ``with_gain_intervals`` are called.
+INTERVAL_COLUMNS = ["gain_low", "gain_high", "gain_n", "ci_note", "p_adjusted", "significant", "testable", "p_note"]
+
+
+def with_gain_intervals(
+    results: pd.DataFrame, method: str = "permutation", correction: str = "holm", alpha: float = 0.05
+) -> pd.DataFrame:
+    """``results`` plus each row's condition's gain interval and its corrected significance.
+
+    The interval and test come from ``stats.gains_with_ci`` / ``stats.significance`` (paired by seed
+    where seeds match); the correction runs over every tested condition in ``results``, i.e. over
+    the grid a page shows. Baseline rows and single-seed (published) rows get no interval and are
+    never called significant; ``testable`` tells them apart from tested-and-not-significant cells.
+    """
+    if results.empty:
+        return results.assign(**{c: pd.Series(dtype=object) for c in INTERVAL_COLUMNS})
+    tested = significance(gains_with_ci(results), method=method, correction=correction, alpha=alpha)
+    tested = tested.assign(testable=tested["p_value"].notna())
+    tested = tested.rename(columns={"ci_low": "gain_low", "ci_high": "gain_high", "n": "gain_n"})
+    keep = [*CONDITION_COLUMNS, *INTERVAL_COLUMNS]
+    return results.merge(tested[keep].drop_duplicates(CONDITION_COLUMNS), on=CONDITION_COLUMNS, how="left")
+
+
+def language_means(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, seed and task: the printed mean over languages if there is one, else the mean
+    of the languages present (``notes`` says how many), so task-level gains keep their seeds."""
+    printed = results[results["language"] == LANGUAGE_MEAN]
+    per_language = results[results["language"] != LANGUAGE_MEAN]
+    keys = [c for c in results.columns if c not in ("result_id", "language", "value", "notes", "provenance",
+                                                    "created_at", "uncertain", "test_artifact", "printed_delta")]
+    has_printed = per_language.set_index(keys).index.isin(printed.set_index(keys).index) if not printed.empty else \
+        pd.Series(False, index=per_language.index).to_numpy()
+    to_average = per_language[~has_printed]
+    if to_average.empty:
+        return printed.reset_index(drop=True)
+    averaged = to_average.groupby(keys, dropna=False, as_index=False).agg(
+        value=("value", "mean"),
+        n_languages=("language", "nunique"),
+        uncertain=("uncertain", "any"),
+        test_artifact=("test_artifact", "any"),
+        provenance=("provenance", lambda s: "; ".join(sorted(set(s)))),
+    )
+    averaged = averaged.assign(language=LANGUAGE_MEAN,
+                               notes="mean of " + averaged.pop("n_languages").astype(str) + " languages")
+    return pd.concat([printed, averaged], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class OverviewIntervals:
+    """Task-level gain intervals and significance, shaped like ``OverviewTable.values``."""
+
+    half_width: pd.DataFrame  # half the CI width (NaN: no interval)
+    n: pd.DataFrame  # seeds behind each cell
+    dimmed: pd.DataFrame  # True where a tested gain is not significant after correction
+    note: pd.DataFrame  # CI and test notes for hover text
+
+
+def _interval_note(ci_note: object, p_note: object, p_adjusted: float) -> str:
+    parts = [str(n) for n in (ci_note, p_note) if isinstance(n, str) and n]
+    if p_adjusted == p_adjusted:  # not NaN: the cell was tested
+        parts.append(f"adjusted p = {p_adjusted:.3g}")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def overview_intervals(results: pd.DataFrame, qa_metric: str = "f1", method: str = "permutation",
+                       correction: str = "holm", alpha: float = 0.05) -> OverviewIntervals:
+    """Per (intermediate task, MLM) × target task: the interval of the gain in the language mean,
+    paired by seed, and whether it survives the correction across the whole table."""
+    frame = results[results["metric"] == results["target_task"].map(lambda t: task_metric(t, qa_metric))]
+    tested = with_gain_intervals(language_means(frame), method=method, correction=correction, alpha=alpha)
+    tested = tested[tested["intermediate_task"] != BASELINE]
+    if tested.empty:
+        empty = pd.DataFrame()
+        return OverviewIntervals(empty, empty, empty, empty)
+    cells = tested.groupby(["intermediate_task", "mlm_cotraining", "target_task"], as_index=False).first()
+    cells = cells.assign(
+        row=[_row_label(i, bool(m)) for i, m in zip(cells["intermediate_task"], cells["mlm_cotraining"])],
+        column=cells["target_task"].map(display_name),
+        half_width=(cells["gain_high"] - cells["gain_low"]) / 2,
+        dimmed=cells["testable"].fillna(False).astype(bool) & ~cells["significant"].fillna(False).astype(bool),
+        note=[_interval_note(c, p, q) for c, p, q in zip(cells["ci_note"], cells["p_note"], cells["p_adjusted"])],
+    )
+    return OverviewIntervals(
+        half_width=_wide(cells, "half_width"),
+        n=_wide(cells.rename(columns={"gain_n": "n_seeds"}), "n_seeds"),
+        dimmed=_wide(cells, "dimmed").fillna(False).astype(bool),
+        note=_wide(cells, "note"),
     )
