@@ -131,22 +131,22 @@ def get_intermediate_task(task_id: str) -> IntermediateTask:
         raise ValueError(f"unknown intermediate task {task_id!r}; known: {known}") from None
 
 
-def resolve_target_label(label: str) -> str | None:
-    """Registry id of a target task written as its id or one of its aliases (case-insensitive)."""
+def _resolve(label: str, tasks: dict[str, TargetTask] | dict[str, IntermediateTask]) -> str | None:
     wanted = label.strip().casefold()
-    for task in target_tasks().values():
+    for task in tasks.values():
         if wanted == task.id or wanted in (a.casefold() for a in task.aliases):
             return task.id
     return None
+
+
+def resolve_target_label(label: str) -> str | None:
+    """Registry id of a target task written as its id or one of its aliases (case-insensitive)."""
+    return _resolve(label, target_tasks())
 
 
 def resolve_intermediate_label(label: str) -> str | None:
     """Registry id of an intermediate task written as its id or one of its aliases (case-insensitive)."""
-    wanted = label.strip().casefold()
-    for task in intermediate_tasks().values():
-        if wanted == task.id or wanted in (a.casefold() for a in task.aliases):
-            return task.id
-    return None
+    return _resolve(label, intermediate_tasks())
 
 
 def multi_task_id(task_ids: list[str]) -> str:
