@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis.stats import MATCH_COLUMNS
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN
-
-#: What a baseline must share with the row it is the baseline of.
-MATCH_COLUMNS = ["model", "target_task", "language", "metric", "split", "setting", "perturbation"]
 
 
 def _seed_key(seed: pd.Series) -> pd.Series:
