@@ -1,0 +1,80 @@
+"""Reading task data: the registry's sources resolve to the right hub configs, a local mirror goes through
+the same filtering and column mapping, and an unreachable dataset or model fails at once with a message
+that says what is missing and how to provide it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.data.load import DataUnavailableError, load_source
+from pipeline.data.spec import intermediate_data, target_data
+from pipeline.models.loading import ModelUnavailableError, load_model
+from pipeline.tasks import get_intermediate_task, get_target_task
+from pipeline.testing.configs import REPO, relocated_config
+from pipeline.testing.fixtures import build_fixture_data
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_data(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.mark.parametrize(
+    ("task", "lang", "expected"),
+    [("udpos", "de", "google/xtreme/udpos.German:test"), ("tatoeba", "zh", "google/xtreme/tatoeba.cmn:validation"),
+     ("mlqa", "ar", "google/xtreme/MLQA.ar.ar:test"), ("panx", "sw", "google/xtreme/PAN-X.sw:test"),
+     ("xnli", "th", "google/xtreme/XNLI:test"), ("xquad", "hi", "google/xtreme/XQuAD.hi:validation")],
+)
+def test_evaluation_sources_name_the_hub_configs(task: str, lang: str, expected: str) -> None:
+    data = target_data(get_target_task(task))
+    assert data.eval["test"].for_language(lang, data.lang_codes).describe() == expected
+
+
+def test_language_filters_pick_one_language_from_a_shared_config(data_root: Path) -> None:
+    xnli = target_data(get_target_task("xnli"))
+    ru = load_source(xnli.eval["test"].for_language("ru", xnli.lang_codes), data_root)
+    assert len(ru) == 8 and set(ru.column_names) == {"text_a", "text_b", "label"}
+    assert set(ru["label"]) <= {"entailment", "neutral", "contradiction"}
+    tydiqa = target_data(get_target_task("tydiqa"))
+    arabic = load_source(tydiqa.eval["test"].for_language("ar", tydiqa.lang_codes), data_root)
+    assert arabic["id"] and all(i.startswith("arabic-") for i in arabic["id"])
+    english_train = load_source(tydiqa.train[0], data_root)
+    assert all(i.startswith("english-") for i in english_train["id"])
+
+
+def test_nested_and_multiple_columns_map_to_the_head_fields(data_root: Path) -> None:
+    squad = intermediate_data(get_intermediate_task("squad_v1"))
+    rows = load_source(squad.train[0], data_root, limit=5)
+    assert len(rows) == 5
+    for context, texts, starts in zip(rows["context"], rows["answer_text"], rows["answer_start"]):
+        assert context[starts[0] : starts[0] + len(texts[0])] == texts[0]
+    hellaswag = intermediate_data(get_intermediate_task("hellaswag"))
+    mc = load_source(hellaswag.train[0], data_root, limit=3)
+    assert all(len(choices) == 4 for choices in mc["choices"]) and set(mc.column_names) == {"context", "choices", "label"}
+
+
+def test_unreachable_dataset_fails_fast_with_how_to_provide_it() -> None:
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    pawsx = target_data(get_target_task("pawsx"))
+    with pytest.raises(DataUnavailableError, match=r"google/xtreme/PAWS-X\.de:test.*<dir>/google/xtreme/PAWS-X\.de/test\.jsonl"):
+        load_source(pawsx.eval["test"].for_language("de", {}), None)
+    ccg = intermediate_data(get_intermediate_task("ccg"))
+    with pytest.raises(DataUnavailableError, match="not on the Hugging Face hub; give a local directory"):
+        load_source(ccg.train[0], None)
+    with pytest.raises(ModelUnavailableError, match="cannot load model 'xlm-roberta-large'.*save_pretrained"):
+        load_model("xlm-roberta-large", "sentence_pair_classification", 3)
+
+
+def test_run_without_local_data_stops_with_one_line(tmp_path: Path) -> None:
+    config = relocated_config(tmp_path, intermediate=["none"], targets={"pawsx": {"languages": ["en"]}}, seeds=[1],
+                              data_dir=None)
+    done = subprocess.run([sys.executable, "-m", "pipeline", "run", str(config), "--store", str(tmp_path / "a.db")],
+                          cwd=REPO, capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: cannot load google/xtreme/PAWS-X.en:train") and "Traceback" not in done.stderr
