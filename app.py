@@ -12,6 +12,7 @@ st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
         st.Page("pages/languages.py", title="Languages", icon="🌍"),
+        st.Page("pages/typology.py", title="Typology", icon="🧬"),
         st.Page("pages/sources.py", title="Data & sources", icon="📚"),
         st.Page("pages/report.py", title="Report", icon="📝"),
     ]

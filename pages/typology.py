@@ -67,6 +67,13 @@ def covariate_label(key: str, task: str, metric: str) -> str:
     return "none"
 
 
+def rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """Coefficients to 3 decimals, p-values to 3 significant digits (so a tiny p does not read as 0)."""
+    p_columns = [c for c in ("p_value", "p_adjusted") if c in table.columns]
+    shown = table.round({c: 3 for c in ("coefficient", "ci_low", "ci_high")})
+    return shown.assign(**{c: shown[c].map(lambda v: float(f"{v:.3g}")) for c in p_columns})
+
+
 def grid_pivot(cells: pd.DataFrame, column: str) -> pd.DataFrame:
     """Target tasks (registry order) × distance types of one column of the grid's cells."""
     wide = cells.pivot(index="target_task", columns="distance_type", values=column)
@@ -119,8 +126,8 @@ if measure == "gain":
     options = [k for k in options if not k.startswith(f"{BASELINE}@")]
 if not options:
     st.info(f"No per-language {display_name(task)} results of {model} after intermediate training in this selection, "
-            "so there is no gain to relate to distance (the published per-language numbers are all baselines). "
-            "Relate distance to the transfer gap instead, or run the pipeline with an intermediate task.")
+            "so there is no gain to relate to distance (the shipped published per-language numbers are all "
+            "baselines). Relate distance to the transfer gap instead, or run the pipeline with an intermediate task.")
     st.stop()
 condition = url_selectbox("Intermediate task", options, key="typ_inter", container=middle,
                           format_func=intermediate_label)
@@ -183,8 +190,7 @@ result = correlate_languages(values, of_type, names=(f"{distance_type} distance"
 title = f"{display_name(task)} · {model} · {setting} · {intermediate_label(condition)}: {distance_label}"
 st.subheader(f"{MEASURE_NAMES[measure].capitalize()} vs {distance_type} distance")
 colour_by = url_radio("Colour by", ["family", "script"], key="typ_colour", horizontal=True)
-palette = {name: COLOURS[i % len(COLOURS)]
-           for i, name in enumerate(sorted({getattr(lang, colour_by) for lang in LANGUAGES.values()}))}
+palette = {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(sorted(points[colour_by].unique()))}
 scatter = go.Figure()
 if result.ok:
     band = fit_line(points["distance"], points["value"])
@@ -239,7 +245,7 @@ else:
             table = pd.concat([table, partial.table], ignore_index=True)
         else:
             st.info(f"No partial correlation: {partial.refused}.")
-    show_table(table.round(4), name=f"typology-{task}-{distance_type}-{measure}-correlations", key="typ_correlations",
+    show_table(rounded(table), name=f"typology-{task}-{distance_type}-{measure}-correlations", key="typ_correlations",
                title=f"Correlations: {title}", index=False, digits=3,
                caption="Pearson: Fisher-z interval, t-test p. Spearman, Kendall: bootstrap interval over languages "
                        "(2,000 resamples, seeded), scipy's p. Partial: residuals after a linear fit on the covariate "
@@ -261,27 +267,33 @@ why = cells.assign(h=cells.apply(
     f"{c['coefficient']:+.2f} [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}], n={c['n']:.0f}<br>"
     f"p={c['p_value']:.3g}, adjusted p={c['p_adjusted']:.3g}", axis=1))
 hover = why.pivot(index="target_task", columns="distance_type", values="h").reindex_like(coefficient)
+# Three layers: significant after correction, dimmed (not significant), grey (refused: too few languages).
+layer = significant.map(lambda s: "kept" if s else "dimmed").where(coefficient.notna(), "refused")
 text = coefficient.map(lambda v: "–" if pd.isna(v) else f"{v:+.2f}") + significant.map(lambda s: "*" if s else "")
 heatmap = go.Figure()
-for kept, opacity in ((True, 1.0), (False, DIMMED)):
+for name, opacity in (("kept", 1.0), ("dimmed", DIMMED), ("refused", 1.0)):
+    shown = layer == name
+    refused = name == "refused"
     heatmap.add_trace(go.Heatmap(
-        z=coefficient.where(significant == kept).to_numpy(), x=list(coefficient.columns),
-        y=[display_name(t) for t in coefficient.index], text=text.where(significant == kept, "").to_numpy(),
+        z=(shown.astype(float) if refused else coefficient).where(shown).to_numpy(), x=list(coefficient.columns),
+        y=[display_name(t) for t in coefficient.index], text=text.where(shown, "").to_numpy(),
         texttemplate="%{text}", customdata=hover.to_numpy(), opacity=opacity,
         hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>",
-        colorscale=DIVERGING, zmin=-1, zmax=1, showscale=kept, colorbar={"title": METHOD_LABELS[method]},
+        colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]] if refused else DIVERGING, zmin=-1, zmax=1,
+        showscale=name == "kept", colorbar={"title": METHOD_LABELS[method]},
+        textfont=None if name == "kept" else {"color": "#333333"},
     ))
-heatmap.update_layout(height=140 + 40 * len(coefficient), margin={"t": 10}, yaxis={"autorange": "reversed"},
+heatmap.update_layout(height=90 + 50 * len(coefficient), margin={"t": 10, "b": 10}, yaxis={"autorange": "reversed"},
                       xaxis={"side": "top"})
 n_tests = int(cells["p_value"].notna().sum())
 grid_title = (f"{METHOD_LABELS[method]} per target task and distance type · {model} · {setting} · "
               f"{intermediate_label(condition)} · {measure_label}")
 show_chart(heatmap, name=f"typology-grid-{measure}-{method}", key="typ_grid_chart", title=grid_title,
-           caption=f"* adjusted p < {ALPHA} ({CORRECTION_LABELS[correction]} over the {n_tests} tests of this "
+           caption=f"\\* adjusted p < {ALPHA} ({CORRECTION_LABELS[correction]} over the {n_tests} tests of this "
                    f"coefficient); other cells are dimmed; – too few languages (hover for why). Each task's "
                    f"metric: {', '.join(f'{display_name(t)} {m}' for t, m in metrics.items())}.")
 show_table(cells[["target_task", "distance_type", "method", "coefficient", "ci_low", "ci_high", "p_value",
-                  "p_adjusted", "significant", "n", "refused"]].round(4),
+                  "p_adjusted", "significant", "n", "refused"]].pipe(rounded),
            name=f"typology-grid-{measure}-{method}", key="typ_grid", title=grid_title, index=False, digits=3)
 
 st.subheader(f"Distances to {source_language.replace(',', ' + ')} ({distance_source})")

@@ -12,11 +12,17 @@ from pipeline.analysis.correlation import (
     correlate_languages,
     correlation_grid,
     distances_to_source,
+    fit_line,
     gain,
+    grid_cells,
+    partial_correlate_languages,
     partial_correlation,
     per_language,
+    scatter_points,
     source_agreement,
+    source_distances,
     transfer_gap,
+    values_by_task,
 )
 from pipeline.typology import distance_table
 
@@ -162,6 +168,9 @@ def test_grid_corrects_p_values_across_cells_and_keeps_refusals() -> None:
         np.testing.assert_allclose(part["p_adjusted"], expected)
     refused = grid[grid["refused"].notna()]
     assert set(refused["target_task"]) == {"b"} and refused["refused"].str.startswith("only 3 language(s)").all()
+    named = correlation_grid(values, distances, ["target_task"], n_boot=100, value_name="gain")
+    assert "only 3 language(s) have both a genetic distance and a gain; a correlation needs at least 4" in set(
+        named["refused"])
 
 
 def test_source_agreement_is_spearman_over_unordered_pairs() -> None:
@@ -176,3 +185,94 @@ def test_source_agreement_is_spearman_over_unordered_pairs() -> None:
     assert agreement.loc["syntactic", "spearman"] == pytest.approx(
         stats.spearmanr(syntactic["lang2vec"], syntactic["urielplus"]).statistic
     )
+
+
+def test_refusal_names_what_is_correlated() -> None:
+    values = pd.DataFrame({"language": ["de", "fr", "ja"], "value": [1.0, 2.0, 3.0]})
+    distances = pd.DataFrame({"language": ["de", "fr", "ja", "zh"], "distance": [0.1, 0.2, 0.3, 0.4]})
+    result = correlate_languages(values, distances, names=("syntactic distance", "transfer gap"))
+    assert result.refused == ("only 3 language(s) have both a syntactic distance and a transfer gap; "
+                              "a correlation needs at least 4")
+
+
+def test_fit_line_is_least_squares_with_the_band_of_the_mean() -> None:
+    band = fit_line(X, Y, n_points=41)
+    slope, intercept = np.polyfit(X, Y, 1)
+    np.testing.assert_allclose(band["fit"], intercept + slope * band["x"])
+    assert band["x"].min() == pytest.approx(X.min()) and band["x"].max() == pytest.approx(X.max())
+    width = band["high"] - band["low"]
+    assert width.idxmin() == (band["x"] - X.mean()).abs().idxmin(), "narrowest at the centre of the data"
+    # x symmetric around 0: the middle of a 3-point band is at mean(x), where the band is the
+    # t-interval of the mean response, ± t(n−2) · s / sqrt(n).
+    x = np.linspace(-1, 1, 15)
+    y = 0.5 * x + RNG.normal(size=15)
+    residual_sd = np.sqrt(((y - np.polyval(np.polyfit(x, y, 1), x)) ** 2).sum() / 13)
+    middle = fit_line(x, y, confidence=0.9, n_points=3).iloc[1]
+    assert middle["x"] == pytest.approx(0.0)
+    assert middle["high"] - middle["fit"] == pytest.approx(stats.t.ppf(0.95, 13) * residual_sd / np.sqrt(15))
+    with pytest.raises(ValueError, match="at least 3 points"):
+        fit_line([0.1, 0.2, np.nan], [1.0, 2.0, 3.0])
+
+
+def test_partial_correlation_over_the_languages_all_three_frames_share() -> None:
+    langs = [f"l{i}" for i in range(15)]
+    values = pd.DataFrame({"language": langs, "value": Y})
+    distances = pd.DataFrame({"language": langs[::-1], "distance": X[::-1]})  # another order
+    covariate = pd.DataFrame({"language": langs[:12], "covariate": Z[:12]})  # three languages lack it
+    table = partial_correlate_languages(values, distances, covariate).table.set_index("method")
+    assert list(table.index) == ["partial_pearson", "partial_spearman"] and (table["n"] == 12).all()
+    direct = partial_correlation(X[:12], Y[:12], Z[:12], method="spearman").table.iloc[0]
+    assert table.loc["partial_spearman", "coefficient"] == pytest.approx(direct["coefficient"])
+    constant = covariate.assign(covariate=3.0)
+    refused = partial_correlate_languages(values, distances, constant, names=("distance", "gap", "genetic distance"))
+    assert refused.refused == "the genetic distance is the same (3) for all 12 languages; nothing to correlate"
+
+
+def test_source_distances_cover_every_type_of_the_table() -> None:
+    table = distance_table(["en", "de", "ja", "zh"], ["syntactic", "genetic"])
+    long = source_distances(table, "en")
+    assert list(long["distance_type"].unique()) == ["syntactic", "genetic"]
+    genetic = long[long["distance_type"] == "genetic"].set_index("language")["distance"]
+    pd.testing.assert_series_equal(genetic, distances_to_source(table, "en", "genetic").set_index("language")["distance"])
+    assert source_distances(table, "en", source="urielplus").empty
+
+
+def test_values_by_task_takes_each_task_s_own_metric() -> None:
+    xnli = _results({"en": [88.0], "de": [80.0], "ja": [70.0]})
+    mlqa = _results({"en": [80.0], "de": [60.0]}).assign(target_task="mlqa", metric="f1")
+    mlqa_em = mlqa.assign(metric="em", value=[70.0, 50.0])
+    rows = pd.concat([xnli, mlqa, mlqa_em], ignore_index=True)
+    values = values_by_task(rows, "value", {"xnli": "accuracy", "mlqa": "em", "pawsx": "accuracy"})
+    assert values.groupby("target_task")["value"].apply(list).to_dict() == {
+        "mlqa": [50.0, 70.0], "xnli": [80.0, 88.0, 70.0]
+    }
+    without_source = values_by_task(rows, "value", {"xnli": "accuracy", "mlqa": "em"}, source_languages=["en"])
+    assert without_source.groupby("target_task")["language"].apply(list).to_dict() == {"mlqa": ["de"],
+                                                                                     "xnli": ["de", "ja"]}
+
+
+def test_scatter_points_keep_languages_without_a_distance_and_name_them() -> None:
+    values = pd.DataFrame({"language": ["de", "ja", "sw"], "value": [5.0, 15.0, 20.0]})
+    distances = pd.DataFrame({"language": ["de", "ja"], "distance": [0.2, 0.6]})
+    points = scatter_points(values, distances).set_index("language")
+    assert np.isnan(points.loc["sw", "distance"]) and points.loc["ja", "distance"] == 0.6
+    assert points.loc["ja", ["name", "family", "script"]].tolist() == ["Japanese", "Japonic", "Japanese (kanji, kana)"]
+    assert points.loc["sw", "value"] == 20.0
+
+
+def test_grid_cells_mark_significance_after_correction() -> None:
+    langs = [f"l{i}" for i in range(12)]
+    values = pd.DataFrame({"target_task": ["a"] * 12 + ["b"] * 3, "language": langs + langs[:3],
+                           "value": np.r_[X[:12] + 0.01 * Y[:12], [1.0, 2.0, 3.0]]})
+    distances = pd.concat([pd.DataFrame({"distance_type": kind, "language": langs, "distance": d})
+                           for kind, d in (("syntactic", X[:12]), ("genetic", Z[:12]))])
+    grid = correlation_grid(values, distances, ["target_task"], n_boot=200)
+    cells = grid_cells(grid, "kendall", alpha=0.05)
+    assert len(cells) == 2 + 2, "two tested cells of task a, two refused cells of task b"
+    tested = cells[cells["refused"].isna()].set_index("distance_type")
+    assert (tested["method"] == "kendall").all()
+    assert tested["significant"].to_dict() == (tested["p_adjusted"] < 0.05).to_dict()
+    assert tested.loc["syntactic", "significant"], "a near-perfect relation stays significant after Holm"
+    assert not cells.loc[cells["refused"].notna(), "significant"].any()
+    with pytest.raises(ValueError, match="method must be one of"):
+        grid_cells(grid, "partial_pearson")

@@ -15,13 +15,15 @@ constant variable we refuse, saying why, rather than print a number.
   Fisher-z interval with 1/sqrt(n−4).
 - A grid of tests (tasks × distance types) is corrected for multiple comparisons with Holm or
   Benjamini–Hochberg (``pipeline.analysis.stats.adjust_pvalues``).
+- The scatter's fit line is ordinary least squares with the t-based confidence band of the mean,
+  ŷ(x) ± t(n−2)·s·sqrt(1/n + (x − x̄)²/Sxx): where the line lies, not where a new language would land.
 
 Pure functions: DataFrames/arrays in, DataFrames/values out; nothing here reads the store or a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,10 +32,14 @@ from scipy import stats as sps
 
 from pipeline.analysis.stats import adjust_pvalues
 from pipeline.tasks import LANGUAGE_MEAN
+from pipeline.typology import get_language
 
 MIN_LANGUAGES = 4
 METHODS: tuple[str, ...] = ("pearson", "spearman", "kendall")
 AGGREGATIONS: tuple[str, ...] = ("mean", "min")
+#: What is related to distance: columns added by ``pipeline.analysis.gains``.
+MEASURES: tuple[str, ...] = ("transfer_gap", "gain")
+PARTIAL_METHODS: tuple[str, ...] = ("pearson", "spearman")
 RESULT_COLUMNS: tuple[str, ...] = ("method", "coefficient", "ci_low", "ci_high", "p_value", "ci_method", "n")
 #: What must be the same across rows that ``per_language`` reduces to one value per language.
 CONDITION_COLUMNS: tuple[str, ...] = (
@@ -199,11 +205,17 @@ def correlate(
 
 
 def correlate_languages(
-    values: pd.DataFrame, distances: pd.DataFrame, *, confidence: float = 0.95, n_boot: int = 2000, seed: int = 0
+    values: pd.DataFrame,
+    distances: pd.DataFrame,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+    names: tuple[str, str] = ("distance", "value"),
 ) -> CorrelationResult:
     """``correlate`` on the languages two frames share: ``language, value`` and ``language, distance``."""
     both = values.merge(distances, on="language")
-    return correlate(both["distance"], both["value"], confidence=confidence, n_boot=n_boot, seed=seed)
+    return correlate(both["distance"], both["value"], confidence=confidence, n_boot=n_boot, seed=seed, names=names)
 
 
 def _residuals(v: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -242,6 +254,93 @@ def partial_correlation(
     return CorrelationResult(n=n, table=table)
 
 
+def partial_correlate_languages(
+    values: pd.DataFrame,
+    distances: pd.DataFrame,
+    covariate: pd.DataFrame,
+    *,
+    confidence: float = 0.95,
+    names: tuple[str, str, str] = ("distance", "value", "covariate"),
+) -> CorrelationResult:
+    """Partial Pearson and Spearman on the languages three frames share (the third: ``language, covariate``)."""
+    both = values.merge(distances, on="language").merge(covariate, on="language")
+    results = [
+        partial_correlation(both["distance"], both["value"], both["covariate"], method=method,
+                            confidence=confidence, names=names)
+        for method in PARTIAL_METHODS
+    ]
+    refused = next((r for r in results if not r.ok), None)
+    if refused:
+        return refused
+    return CorrelationResult(n=results[0].n, table=pd.concat([r.table for r in results], ignore_index=True))
+
+
+def fit_line(
+    x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, confidence: float = 0.95, n_points: int = 50
+) -> pd.DataFrame:
+    """``x, fit, low, high``: the OLS line of y on x over x's range with its confidence band (NaN pairs dropped)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    n = len(x)
+    if n < 3 or np.ptp(x) == 0:
+        raise ValueError(f"a fit line with a band needs at least 3 points at 2 or more x values, not {n}")
+    line = sps.linregress(x, y)
+    sxx = float(((x - x.mean()) ** 2).sum())
+    sd = float(np.sqrt(((y - line.intercept - line.slope * x) ** 2).sum() / (n - 2)))
+    grid = np.linspace(x.min(), x.max(), n_points)
+    fit = line.intercept + line.slope * grid
+    half = sps.t.ppf(0.5 + confidence / 2, n - 2) * sd * np.sqrt(1 / n + (grid - x.mean()) ** 2 / sxx)
+    return pd.DataFrame({"x": grid, "fit": fit, "low": fit - half, "high": fit + half})
+
+
+# --------------------------------------------------------------------------- page inputs
+
+
+def source_distances(
+    table: pd.DataFrame, source_languages: str | Sequence[str], source: str = "lang2vec", how: str = "mean"
+) -> pd.DataFrame:
+    """``distance_type, language, distance`` to the source language(s) for every distance type ``table`` has."""
+    kinds = table.loc[table["source"] == source, "distance_type"].unique()
+    frames = [distances_to_source(table, source_languages, kind, source, how).assign(distance_type=kind)
+              for kind in kinds]
+    columns = ["distance_type", "language", "distance"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def values_by_task(
+    results: pd.DataFrame, column: str, metrics: Mapping[str, str], source_languages: Sequence[str] = ()
+) -> pd.DataFrame:
+    """``target_task, language, value``: ``per_language(column)`` of each task in ``metrics``, for that task's metric.
+
+    ``results`` hold one condition apart from the target task and metric; tasks without a value and
+    the source languages (distance 0 by definition, see the module docstring) are left out.
+    """
+    frames = [
+        per_language(rows, column).assign(target_task=task)
+        for task, metric in metrics.items()
+        if not (rows := results[(results["target_task"] == task) & (results["metric"] == metric)
+                                & ~results["language"].isin(source_languages)]).empty
+    ]
+    columns = ["target_task", "language", "value"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def scatter_points(values: pd.DataFrame, distances: pd.DataFrame) -> pd.DataFrame:
+    """``language, name, family, script, distance, value`` for every language with a value.
+
+    ``distance`` is NaN where the distance source has none for the language, so the caller can say
+    which languages a correlation leaves out.
+    """
+    points = values[["language", "value"]].merge(distances[["language", "distance"]], on="language", how="left")
+    languages = [get_language(code) for code in points["language"]]
+    return points.assign(
+        name=[lang.name for lang in languages],
+        family=[lang.family for lang in languages],
+        script=[lang.script for lang in languages],
+    )[["language", "name", "family", "script", "distance", "value"]]
+
+
 # --------------------------------------------------------------------------- grids
 
 
@@ -254,12 +353,13 @@ def correlation_grid(
     confidence: float = 0.95,
     n_boot: int = 2000,
     seed: int = 0,
+    value_name: str = "value",
 ) -> pd.DataFrame:
     """Correlate every group of ``values`` (columns ``by`` + language, value) with every distance type.
 
     ``distances``: ``distance_type, language, distance``. One row per (group, distance type,
     method) with ``p_adjusted`` corrected over the whole grid per method, or one row with
-    ``refused`` set. This is the heatmap's table.
+    ``refused`` set (naming ``value_name``). This is the heatmap's table.
     """
     rows = []
     for keys, group in values.groupby(list(by), sort=False):
@@ -267,7 +367,7 @@ def correlation_grid(
         for distance_type, dist in distances.groupby("distance_type", sort=False):
             result = correlate_languages(
                 group[["language", "value"]], dist[["language", "distance"]],
-                confidence=confidence, n_boot=n_boot, seed=seed,
+                confidence=confidence, n_boot=n_boot, seed=seed, names=(f"{distance_type} distance", value_name),
             )
             label = dict(zip(by, keys), distance_type=distance_type)
             if result.ok:
@@ -279,6 +379,17 @@ def correlation_grid(
     for method, part in grid.groupby("method", sort=False):
         grid.loc[part.index, "p_adjusted"] = adjust_pvalues(part["p_value"].to_numpy(dtype=float), correction)
     return grid
+
+
+def grid_cells(grid: pd.DataFrame, method: str, alpha: float = 0.05) -> pd.DataFrame:
+    """One row per cell of a ``correlation_grid`` for one method (refused cells kept), with ``significant``.
+
+    A cell is significant when its *adjusted* p-value is below ``alpha``; refused cells are not.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    cells = grid[(grid["method"] == method) | grid["refused"].notna()].reset_index(drop=True)
+    return cells.assign(significant=cells["p_adjusted"].lt(alpha))
 
 
 def source_agreement(table: pd.DataFrame, sources: Iterable[str] = ("lang2vec", "urielplus")) -> pd.DataFrame:
