@@ -13,10 +13,14 @@ import pytest
 
 from pipeline.data.load import DataUnavailableError, load_source
 from pipeline.data.spec import intermediate_data, target_data
-from pipeline.models.loading import ModelUnavailableError, load_model
+from pipeline.models.device import choose
+from pipeline.models.loading import ModelUnavailableError, load_model, load_tokenizer
+from pipeline.run.config import Intermediate, load_config
+from pipeline.run.phases import RunContext, read_examples
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import REPO, relocated_config
 from pipeline.testing.fixtures import build_fixture_data
+from pipeline.testing.tiny_model import build_tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +82,18 @@ def test_run_without_local_data_stops_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("error: cannot load google/xtreme/PAWS-X.en:train") and "Traceback" not in done.stderr
+
+
+def test_intermediate_data_in_several_languages(data_root: Path, tmp_path: Path) -> None:
+    spec = Intermediate(tasks=("xnli_translate_train",), languages=("ru", "de"))
+    assert spec.store_id() == "xnli_translate_train" and spec.languages == ("de", "ru")
+    with pytest.raises(ValueError, match=r"has no data in \['yo'\]"):
+        Intermediate(tasks=("mnli",), languages=("yo",))
+    config = load_config(relocated_config(tmp_path, data_dir=str(data_root)))
+    model = build_tiny_model(tmp_path / "model")
+    ctx = RunContext(config, str(model), 1, load_tokenizer(str(model)), choose(False, None), tmp_path / "runs")
+    data = intermediate_data(get_intermediate_task("xnli_translate_train"))
+    examples = read_examples(ctx, data, data.train, spec.languages, None)
+    german = load_source(data.train[0].for_language("de", {}), data_root)
+    russian = load_source(data.train[0].for_language("ru", {}), data_root)
+    assert list(examples["text_a"]) == list(german["text_a"]) + list(russian["text_a"])

@@ -31,7 +31,7 @@ def predictions_and_references(head: str, model: PreTrainedModel, tokenizer: Pre
         encoder = classification if head == "sentence_pair_classification" else multiple_choice
         rows = encoder.encode(examples, tokenizer, max_length, label_names, num_labels)
         logits = predict(model, rows.select_columns(INPUTS), logits_rows, **run)
-        return [int(row.argmax()) for row in logits], rows["labels"]
+        return [int(row.argmax()) for row in logits], list(rows["labels"])
     if head == "token_tagging":
         rows = tagging.encode(examples, tokenizer, max_length, label_names)
         logits = predict(model, rows.select_columns(INPUTS), token_logits_rows, **run)

@@ -20,7 +20,7 @@ def predict(model: torch.nn.Module, rows: Dataset, outputs: RowOutputs, batch_si
             pad_token_id: int) -> list[np.ndarray]:
     """``outputs`` of ``model`` for every row of ``rows`` (model-input columns only), in row order."""
     model.to(device.device).eval()
-    columns = {name: rows[name] for name in rows.column_names}  # one read; per-batch row access is slow
+    columns = rows.to_dict()  # one read; per-batch (or per-row) access to the Arrow table is slow
     results: list[np.ndarray | None] = [None] * len(rows)
     for idx in sorted_batches(row_lengths(columns["input_ids"]), batch_size):
         picked = {name: [values[i] for i in idx] for name, values in columns.items()}

@@ -55,6 +55,13 @@ class Intermediate(_Strict):
             raise ValueError(f"a task is listed twice in {list(tasks)}")
         return tuple(sorted(tasks))
 
+    @field_validator("languages")
+    @classmethod
+    def _sorted_languages(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        if not languages:
+            raise ValueError("must list at least one language")
+        return tuple(sorted(set(languages)))
+
     @model_validator(mode="after")
     def _languages_exist(self) -> Intermediate:
         for task in self.tasks:

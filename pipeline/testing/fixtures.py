@@ -71,6 +71,16 @@ def _mnli(root: Path) -> None:
         _write(root, "nyu-mll/multi_nli", None, split, rows)
 
 
+def _xnli_translate_train(root: Path) -> None:
+    for lang in ("en", "de", "ru"):
+        for split, n in (("train", N_TRAIN), ("validation", N_DEV)):
+            rows = []
+            for i in range(n):
+                a, b, label = _nli_pair(lang, f"xnli-mt-{split}-{i}")
+                rows.append({"premise": a, "hypothesis": b, "label": label})
+            _write(root, "facebook/xnli", lang, split, rows)
+
+
 def _pawsx(root: Path) -> None:
     for lang in ("en", "de", "zh"):
         def make(split: str, i: int, lang: str = lang) -> dict:
@@ -190,7 +200,7 @@ def _wikipedia(root: Path) -> None:
         _write(root, "wikimedia/wikipedia", f"20231101.{lang}", "train", rows)
 
 
-BUILDERS = (_xnli, _mnli, _pawsx, _tagging, _qa, _retrieval, _hellaswag, _wikipedia)
+BUILDERS = (_xnli, _mnli, _xnli_translate_train, _pawsx, _tagging, _qa, _retrieval, _hellaswag, _wikipedia)
 #: Languages the fixtures hold, per target task (for tiny configs and tests).
 FIXTURE_LANGUAGES = {
     "xnli": ("en", "ru", "zh"), "pawsx": ("en", "de", "zh"), "panx": ("en", "de", "ru"),

@@ -103,7 +103,7 @@ def best_answers(examples: Dataset, features: Dataset, start_logits: Sequence[np
     by_example: dict[str, list[int]] = defaultdict(list)
     for i, example_id in enumerate(features["example_id"]):
         by_example[example_id].append(i)
-    offsets_all = features["offset_mapping"]
+    offsets_all = list(features["offset_mapping"])  # one read, not one per window
     answers = {}
     for example_id, context in zip(examples["id"], examples["context"]):
         best_score, best_text = -np.inf, ""
