@@ -6,6 +6,9 @@ they hold their values on every page (see that module).
 
 import streamlit as st
 
+from pages._view import leave_legacy_page_mode
+
+leave_legacy_page_mode()
 st.set_page_config(page_title="Transfer Atlas", page_icon="🗺️", layout="wide")
 
 st.navigation(

@@ -141,6 +141,21 @@ def significance_controls() -> tuple[bool, str, str]:
     return mask, method, correction
 
 
+def leave_legacy_page_mode() -> None:
+    """Make sure the app's own navigation runs, even on a fresh server entered at a page's URL.
+
+    Because the product keeps its views in ``pages/``, Streamlit starts in its old directory-based
+    page mode until the first ``st.navigation`` call of the process: a shared link to
+    ``/languages`` opened first on a fresh server would run that file alone (wrong menu, no wide
+    layout). Switching the mode off and rerunning hands the same URL to ``app.py``'s navigation.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # -- presentation mode ------------------------------------------------------------------------------
 
 _PRESENT_CSS = """
@@ -161,6 +176,7 @@ def is_presenting() -> bool:
 
 def start_page(title: str, explanation: str) -> None:
     """Title, the line that says what is plotted, presentation mode and the page's report section."""
+    leave_legacy_page_mode()
     presenting = url_toggle("Presentation mode", PRESENT_KEY, container=st.sidebar,
                             help="Hides the controls and enlarges text; the link keeps it (present=1).")
     if presenting:
