@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import start_server
 
 PAGES = {"": "Overview", "languages": "Languages", "sources": "Data & sources", "report": "Report"}
 CHART = '[data-testid="stPlotlyChart"]'
@@ -34,7 +37,7 @@ def test_switching_to_gains_redraws_the_main_table(server: str, page) -> None:
     page.wait_for_function("document.querySelector('[data-testid=\"stPlotlyChart\"]').innerText.includes('+49.8')",
                            timeout=30_000)
     assert "show=gain" in page.url
-    assert page.locator(CHART).get_by_text("79.3", exact=True).count() == 0
+    expect(page.locator(CHART).get_by_text("79.3", exact=True)).to_have_count(0, timeout=30_000)
 
 
 def test_a_shared_link_reproduces_the_view(server: str, page) -> None:
@@ -69,3 +72,14 @@ def test_chart_downloads_as_png(server: str, page) -> None:
     assert png_download.value.suggested_filename.endswith(".png")
     with open(png_download.value.path(), "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_link_to_a_page_works_on_a_freshly_started_server(page, tmp_path) -> None:
+    """The first visitor of a new server may arrive through a shared link to a page, not the home page."""
+    with start_server(tmp_path) as url:
+        open_view(page, f"{url}/languages?task=pawsx")
+        page.wait_for_selector(CHART)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Overview" in nav and "Data & sources" in nav and "_common" not in nav and "common" not in nav
+        assert page.locator("h1").first.inner_text() == "Languages"
+        assert errors_on(page) == []
