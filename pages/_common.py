@@ -35,14 +35,16 @@ def get_store() -> ResultsStore:
     return _open_store(str(default_store_path()))
 
 
-@st.cache_data(show_spinner="Loading results…", max_entries=4)
+@st.cache_resource(show_spinner="Loading results…", max_entries=2)
 def _read(path: str, data_version: int) -> pd.DataFrame:
-    # The arguments are the cache key: a new batch in the store bumps data_version.
+    # The arguments are the cache key: a new batch in the store bumps data_version. A resource, not
+    # cache_data: every run shares this one frame instead of unpickling a copy (seconds and GBs at
+    # 10^6 rows), so callers must treat it as read-only.
     return ResultsStore(path).read_results()
 
 
 def load_results() -> pd.DataFrame:
-    """Every stored row, re-read only when the store's data version changes."""
+    """Every stored row, re-read only when the store's data version changes. Read-only: derive, never modify."""
     store = get_store()
     return _read(str(store.path), store.data_version())
 

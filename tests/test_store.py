@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.store import RESULT_COLUMNS, SCHEMA_VERSION, ResultsStore, ValidationError
@@ -165,3 +166,53 @@ def test_a_writer_killed_mid_batch_leaves_no_partial_batch(store_path: Path, tmp
     report = after.insert_results(xnli_rows(400, run_id="killed"))
     assert report.n_new == 6000 and after.count() == 6030
     assert after.integrity_problems() == []
+
+
+def _sqlite_only(store: ResultsStore):
+    """What the store holds, read straight from SQLite (the snapshot removed first)."""
+    store.snapshot_path.unlink(missing_ok=True)
+    return store.read_results()
+
+
+def test_reads_from_the_snapshot_see_every_later_insert_and_correction(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.store import snapshot
+
+    monkeypatch.setattr(snapshot, "_REWRITE_ROWS", 0)  # leave a snapshot after every read
+    store = ResultsStore(store_path)
+    store.insert_results(xnli_rows(3))
+    first = store.read_results()
+    assert store.snapshot_path.exists()
+    store.insert_results([make_row(seed=0, value=99.0), *xnli_rows(2, run_id="run-b")])  # one correction, 30 new
+    monkeypatch.setattr(snapshot, "_REWRITE_ROWS", 10**9)  # now the old snapshot + the rows since
+    merged = store.read_results()
+    assert len(first) == 45 and len(merged) == 75
+    assert merged.loc[merged["result_id"] == make_row_id(seed=0), "value"].tolist() == [99.0]
+    expected = _sqlite_only(store)
+    pd.testing.assert_frame_equal(merged.sort_values("result_id", ignore_index=True),
+                                  expected.sort_values("result_id", ignore_index=True))
+
+
+def test_a_snapshot_of_a_deleted_store_or_a_damaged_file_is_never_read(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.store import snapshot
+
+    monkeypatch.setattr(snapshot, "_REWRITE_ROWS", 0)
+    old = ResultsStore(store_path)
+    old.insert_results(xnli_rows(1, run_id="old"))
+    old.read_results()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+    new = ResultsStore(store_path)  # same file name, more rows than the snapshot of the old one
+    new.insert_results(xnli_rows(3, run_id="new"))
+    assert set(new.read_results()["run_id"]) == {"new"}
+    new.snapshot_path.write_bytes(b"PAR1 not really parquet")
+    assert set(new.read_results()["run_id"]) == {"new"}
+
+
+def make_row_id(**overrides: object) -> str:
+    from pipeline.store.validate import validate_rows
+
+    return validate_rows([make_row(**overrides)])[0]["result_id"]

@@ -3,10 +3,12 @@
 WAL lets the dashboard read while a pipeline run or an import writes. Every batch is one
 ``BEGIN IMMEDIATE`` transaction, so a killed writer leaves either the whole batch or none of it, and
 rows are keyed by a hash of what they measure, so importing the same thing twice adds nothing.
+Whole-table reads go through a Parquet snapshot beside the file (``snapshot.py``).
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.store import snapshot
 from pipeline.store.schema import RESULT_COLUMNS, migrate
 from pipeline.store.validate import validate_rows
 
@@ -26,6 +29,8 @@ STORE_ENV = "ATLAS_STORE"
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "atlas.db"
 _BUSY_TIMEOUT_MS = 60_000
 _PROGRESS_EVERY = 1_000
+#: Page cache per connection: a large store's indexes stay in memory while a big batch is merged.
+_CACHE_KIB = 64 * 1024
 
 
 def default_store_path() -> Path:
@@ -49,16 +54,28 @@ class InsertReport:
         return f"{self.n_rows} rows: {self.n_new} new, {self.n_updated} updated, {self.n_unchanged} already present"
 
 
-_UPSERT = (
-    f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) VALUES ({', '.join('?' * len(RESULT_COLUMNS))}) "
-    "ON CONFLICT(result_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in RESULT_COLUMNS if c not in ("result_id", "created_at"))
-    + " WHERE "
-    + " OR ".join(
-        f"results.{c} IS NOT excluded.{c}" for c in RESULT_COLUMNS if c not in ("result_id", "created_at")
-    )
-)
 _COMPARED = tuple(c for c in RESULT_COLUMNS if c not in ("result_id", "created_at"))
+_CHANGED = " OR ".join(f"results.{c} IS NOT batch.{c}" for c in _COMPARED)
+_COLUMNS = ", ".join(RESULT_COLUMNS)
+# A batch is loaded into a temporary table first, so that counting and merging happen inside SQLite.
+_CREATE_BATCH = f"CREATE TEMP TABLE batch AS SELECT {_COLUMNS} FROM results WHERE 0"
+_LOAD_BATCH = f"INSERT INTO batch VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
+_COUNT_BATCH = (
+    "SELECT COALESCE(SUM(results.result_id IS NULL), 0), "
+    f"COALESCE(SUM(results.result_id IS NOT NULL AND ({_CHANGED})), 0) "
+    "FROM batch LEFT JOIN results ON results.result_id = batch.result_id"
+)
+_INSERT_NEW = (
+    f"INSERT INTO results ({_COLUMNS}) SELECT {_COLUMNS} FROM batch "
+    "WHERE NOT EXISTS (SELECT 1 FROM results WHERE results.result_id = batch.result_id)"
+)
+# A changed row is deleted and inserted again (keeping its created_at), so that it gets a new rowid:
+# rows above a snapshot's last rowid are then exactly what changed since (see snapshot.py).
+_REPLACE_CHANGED = (
+    f"INSERT OR REPLACE INTO results ({_COLUMNS}) SELECT "
+    + ", ".join("results.created_at" if c == "created_at" else f"batch.{c}" for c in RESULT_COLUMNS)
+    + f" FROM batch JOIN results ON results.result_id = batch.result_id WHERE {_CHANGED}"
+)
 
 
 class ResultsStore:
@@ -76,6 +93,8 @@ class ResultsStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         return conn
 
     @contextmanager
@@ -98,7 +117,8 @@ class ResultsStore:
     ) -> InsertReport:
         """Validate every row, then write them all in one transaction (or nothing).
 
-        ``progress(n)`` is called every 1,000 rows while the transaction is open, for long imports.
+        ``progress(n)`` is called with the number of rows written so far, every 1,000 rows, while
+        the transaction is open (for long imports).
         A row that measures the same thing as a stored one replaces it only if something differs.
         """
         valid = validate_rows(rows, first_row_number)
@@ -106,12 +126,16 @@ class ResultsStore:
         with self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                before = self._existing(conn, [r["result_id"] for r in valid])
-                n_updated = sum(
-                    1 for r in valid if r["result_id"] in before and before[r["result_id"]] != _compared(r)
-                )
-                conn.executemany(_UPSERT, _tuples(valid, progress))
-                n_new = len(valid) - len(before)
+                conn.execute(_CREATE_BATCH)
+                for start in range(0, len(valid), _PROGRESS_EVERY):
+                    conn.executemany(_LOAD_BATCH, map(_as_tuple, valid[start : start + _PROGRESS_EVERY]))
+                    if progress is not None:
+                        progress(min(start + _PROGRESS_EVERY, len(valid)))
+                n_new, n_updated = conn.execute(_COUNT_BATCH).fetchone()
+                if n_new:
+                    conn.execute(_INSERT_NEW)
+                if n_updated:
+                    conn.execute(_REPLACE_CHANGED)
                 if n_new or n_updated:
                     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
                 conn.execute(
@@ -124,31 +148,28 @@ class ResultsStore:
                 raise
         return InsertReport(len(valid), n_new, n_updated)
 
-    @staticmethod
-    def _existing(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
-        found: dict[str, tuple[Any, ...]] = {}
-        chunk = 500
-        for start in range(0, len(ids), chunk):
-            part = ids[start : start + chunk]
-            query = (
-                f"SELECT result_id, {', '.join(_COMPARED)} FROM results "
-                f"WHERE result_id IN ({', '.join('?' * len(part))})"
-            )
-            for rid, *rest in conn.execute(query, part):
-                found[rid] = tuple(rest)
-        return found
-
     # -- reading -------------------------------------------------------------------------------
 
     def read_results(self) -> pd.DataFrame:
-        """Every stored row as a DataFrame in the schema's column order, typed for analysis."""
+        """Every stored row as a DataFrame in the schema's column order, typed for analysis.
+
+        Reads the Parquet snapshot beside the store plus the rows written since, and leaves a new
+        snapshot when many rows had to come from SQLite (see ``snapshot.py``).
+        """
         with self.connection() as conn:
-            frame = pd.read_sql_query(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results", conn)
-        for column in ("mlm_cotraining", "uncertain", "test_artifact"):
-            frame[column] = frame[column].astype(bool)
-        frame["seed"] = frame["seed"].astype("Int64")
-        frame["model_params"] = frame["model_params"].astype("Int64")
+            conn.execute("BEGIN")  # one read transaction: the snapshot check and the rows agree
+            try:
+                frame, save_as = snapshot.read_all(conn, self.snapshot_path)
+            finally:
+                conn.execute("COMMIT")
+        if save_as is not None:
+            snapshot.write_snapshot(frame, self.snapshot_path, save_as)
         return frame
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The Parquet snapshot beside the store file (a cache: safe to delete at any time)."""
+        return snapshot.snapshot_path(self.path)
 
     def count(self) -> int:
         with self.connection() as conn:
@@ -179,18 +200,5 @@ class ResultsStore:
         return problems
 
 
-def _compared(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(_sqlite_value(row[c]) for c in _COMPARED)
-
-
-def _sqlite_value(value: Any) -> Any:
-    return int(value) if isinstance(value, bool) else value
-
-
-def _tuples(
-    rows: list[dict[str, Any]], progress: Callable[[int], None] | None
-) -> Iterator[tuple[Any, ...]]:
-    for number, row in enumerate(rows, start=1):
-        yield tuple(_sqlite_value(row[c]) for c in RESULT_COLUMNS)
-        if progress is not None and number % _PROGRESS_EVERY == 0:
-            progress(number)
+#: A validated row as the parameters of ``_LOAD_BATCH`` (sqlite3 stores a bool as 0/1).
+_as_tuple = operator.itemgetter(*RESULT_COLUMNS)

@@ -37,6 +37,18 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "created_at",
 )
 
+#: The pandas type of each column when read: text as pandas' string type, nullable integers as Int64.
+PANDAS_DTYPES: dict[str, str] = {
+    **{column: "str" for column in RESULT_COLUMNS},
+    "model_params": "Int64",
+    "seed": "Int64",
+    "value": "float64",
+    "printed_delta": "float64",
+    "mlm_cotraining": "bool",
+    "uncertain": "bool",
+    "test_artifact": "bool",
+}
+
 #: Columns whose values together identify a measurement; ``result_id`` is a hash of them, which is
 #: what makes re-imports idempotent.
 IDENTITY_COLUMNS: tuple[str, ...] = (
@@ -111,8 +123,12 @@ CREATE TABLE imports (
 );
 """
 
-#: (version, SQL) pairs; append new migrations, never edit an applied one.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+# A random id per store file: a Parquet snapshot (snapshot.py) names the store it was read from.
+_V2 = "INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))"
+
+#: (version, SQL) pairs; append new migrations, never edit an applied one. A migration that rewrites
+#: rows must also bump ``meta.data_version`` (readers cache on it).
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _MAX_REPORTED = 20
+#: Columns whose values are nearly all distinct: remembering them would only cost memory.
+_NOT_MEMOISED = frozenset({"value", "printed_delta"})
 
 
 class ValidationError(ValueError):
@@ -114,17 +116,45 @@ def _check_languages(value: str) -> str:
     return ",".join(codes)
 
 
-def normalise_row(raw: Mapping[str, Any], now: str) -> dict[str, Any]:
-    """One valid, complete row, or ValueError('column: message') for the first bad column."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw or _is_missing(raw[c])]
-    if missing:
-        raise ValueError(f"column {missing[0]}: required, but missing, empty or NaN")
-    row = {**DEFAULTS, **{k: v for k, v in raw.items() if k in RESULT_COLUMNS and not _is_missing(v)}}
+def normalise_row(raw: Mapping[str, Any], now: str, memo: dict[tuple[Any, ...], Any] | None = None) -> dict[str, Any]:
+    """One valid, complete row, or ValueError('column: message') for the first bad column.
+
+    A missing required column is reported before a bad value. ``memo`` (one per batch) remembers
+    each checked (column, type, value): a batch repeats most of its values, so most checks become a
+    dictionary look-up.
+    """
+    memo = {} if memo is None else memo
+    row: dict[str, Any] = {}
+    missing: str | None = None
+    failure: str | None = None
     for column, check in _CHECKS:
+        value = raw.get(column)
+        key: tuple[Any, ...] | None = None
+        if column not in _NOT_MEMOISED:
+            key = (column, type(value), value)
+            try:
+                row[column] = memo[key]
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable value is checked every time
+                key = None
+        if _is_missing(value):
+            if column in REQUIRED_COLUMNS:
+                missing = missing or column
+                continue
+            value = DEFAULTS[column]
         try:
-            row[column] = check(row[column])
+            row[column] = check(value)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"column {column}: {exc}") from None
+            failure = failure or f"column {column}: {exc}"
+            continue
+        if key is not None:
+            memo[key] = row[column]
+    if missing:
+        raise ValueError(f"column {missing}: required, but missing, empty or NaN")
+    if failure:
+        raise ValueError(failure)
     task = row["target_task"]
     if row["language"] not in registry.valid_languages(task):
         raise ValueError(f"column language: {row['language']!r} is not a language of {task}")
@@ -134,7 +164,7 @@ def normalise_row(raw: Mapping[str, Any], now: str) -> dict[str, Any]:
     row["model_label"] = row["model_label"] or row["model"]
     row["created_at"] = row["created_at"] or now
     row["result_id"] = result_id(row)
-    return row
+    return {column: row[column] for column in RESULT_COLUMNS}
 
 
 def _one_of(allowed: frozenset[str]):
@@ -213,9 +243,10 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], first_row_number: int = 1) 
     errors: list[str] = []
     n_errors = 0
     seen: dict[str, int] = {}
+    memo: dict[tuple[Any, ...], Any] = {}
     for number, raw in enumerate(rows, start=first_row_number):
         try:
-            row = normalise_row(raw, now)
+            row = normalise_row(raw, now, memo)
         except ValueError as exc:
             n_errors += 1
             if len(errors) < _MAX_REPORTED:

@@ -1,0 +1,124 @@
+"""Dashboard at scale: cold load, every page's script time and the app's memory at 10^4, 10^5, 10^6 rows.
+
+For each size a temporary store is filled with the synthetic grid (bench/generate_synthetic.py) and
+the published results (as the app does on its first start). Then, each in a fresh process:
+
+* reads: the first ``read_results()`` after the change, a second one (from the snapshot it left),
+  and the floor: ``pandas.read_parquet`` of the same rows exported to Parquet (median of --repeat);
+* app: the first AppTest run of app.py (empty caches: imports, store, first read, Overview), then
+  every page's script (median of --repeat runs after switching to it) and the process's peak RSS.
+
+Run: .venv/bin/python bench/bench_dashboard.py [--sizes 10000 100000 1000000] [--repeat 5] [--quick]
+Figures only; nothing is asserted and nothing is written outside a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench_store import median_time  # noqa: E402
+from generate_synthetic import fill_store  # noqa: E402
+from pipeline.published import published_rows  # noqa: E402
+from pipeline.store import ResultsStore  # noqa: E402
+
+SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
+PAGES = tuple(sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("[!_]*.py")))
+
+
+def measure_reads(store_path: Path, repeat: int) -> dict[str, float]:
+    """Cold reads of the store and the Parquet floor (run in a fresh process)."""
+    import pandas as pd
+
+    from pipeline.store.files import write_results
+
+    store = ResultsStore(store_path)
+    start = time.perf_counter()
+    frame = store.read_results()
+    first = time.perf_counter() - start
+    again = median_time(store.read_results, repeat)
+    floor_file = write_results(frame, store_path.with_name("floor.parquet"))
+    floor = median_time(lambda: pd.read_parquet(floor_file), repeat)
+    return {"rows": len(frame), "first_read": first, "snapshot_read": again, "floor": floor}
+
+
+def measure_app(store_path: Path, repeat: int) -> dict[str, float]:
+    """AppTest first run, each page's median script time and the peak RSS (run in a fresh process)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["ATLAS_STORE"] = str(store_path)
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+    start = time.perf_counter()
+    app.run()
+    figures = {"app_first_run": time.perf_counter() - start}
+    for page in PAGES:
+        app.switch_page(page)
+        figures[page] = median_time(app.run, repeat)
+        if app.exception:
+            raise RuntimeError(f"{page}: {app.exception[0].value}")
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _child(mode: str, store_path: Path, repeat: int) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter, so caches and memory start empty."""
+    out = subprocess.run(
+        [sys.executable, __file__, f"--child-{mode}", str(store_path), "--repeat", str(repeat)],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    if out.returncode:
+        raise RuntimeError(f"the {mode} measurement failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_size(n: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
+        path = Path(tmp) / "synthetic.db"
+        start = time.perf_counter()
+        fill_store(path, n).insert_results(published_rows(), label="published")
+        fill = time.perf_counter() - start
+        reads = _child("reads", path, repeat)
+        app = _child("app", path, repeat)
+    floor = reads["floor"]
+    label = f"dashboard {reads['rows']:>9,} rows"
+    print(f"{label}: fill the store (synthetic + published, batches of 50k)  {fill:7.2f} s")
+    print(f"{label}: first read_results() after a change                  {reads['first_read']:7.2f} s")
+    print(f"{label}: read_results() again (snapshot), median of {repeat}         {reads['snapshot_read']:7.2f} s")
+    print(f"{label}: floor: pandas.read_parquet, median of {repeat}             {floor:7.2f} s")
+    print(f"{label}: app first run (fresh process, cold caches)             {app['app_first_run']:7.2f} s")
+    for page in PAGES:
+        print(f"{label}: page {page:<22} median of {repeat}          {app[page]:7.2f} s  "
+              f"({app[page] / floor:.1f}× floor)")
+    print(f"{label}: app process peak RSS                                  {app['peak_rss_mb']:7.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES} only (for run_all.py)")
+    parser.add_argument("--child-reads", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-app", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_reads:
+        print(json.dumps(measure_reads(args.child_reads, args.repeat)))
+    elif args.child_app:
+        print(json.dumps(measure_app(args.child_app, args.repeat)))
+    else:
+        for n in QUICK_SIZES if args.quick else args.sizes:
+            bench_size(n, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Reading the whole results table fast: a Parquet snapshot beside the store plus the rows written since.
+
+Turning a million SQLite rows into Python objects takes seconds; reading them from Parquet takes a
+fraction of that. So a reader keeps a snapshot of what it read next to the store, and the next
+reader (in any process) reads the snapshot and only the rows written after it. That is exact
+because rows are only ever appended: a changed row is deleted and inserted again (see ``db.py``), so
+the rows with a rowid above the snapshot's last one are precisely the new and changed ones.
+
+A snapshot names the store it was read from (a random id made when the store was created), so a
+re-created store never matches an old file; one that does not add up to the store's row count is
+not trusted. Writing it is best-effort: a read-only or full disk only means reading from SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.store.schema import PANDAS_DTYPES, RESULT_COLUMNS
+
+SUFFIX = ".snapshot.parquet"
+_METADATA_KEY = b"transfer_atlas"
+#: Write a new snapshot when at least this many rows (and this share of them) came from SQLite.
+_REWRITE_ROWS = 10_000
+_REWRITE_SHARE = 0.05
+_FETCH_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What a snapshot must match: the store, its schema, and how far it has been read."""
+
+    store_id: str
+    schema_version: int
+    last_rowid: int
+    n_rows: int
+
+
+def snapshot_path(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + SUFFIX)
+
+
+def current_state(conn: sqlite3.Connection) -> StoreState:
+    """The store's state as seen by ``conn``'s read transaction."""
+    store_id = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
+    schema_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM results").fetchone()[0]
+    # The import log counts every stored row (an invariant integrity_problems() checks), cheaper than COUNT(*).
+    n_rows = conn.execute("SELECT COALESCE(SUM(n_new), 0) FROM imports").fetchone()[0]
+    return StoreState(store_id, schema_version, last_rowid, n_rows)
+
+
+def read_rows(conn: sqlite3.Connection, after_rowid: int = 0) -> pd.DataFrame:
+    """Rows with a rowid above ``after_rowid``, in rowid order, typed for analysis."""
+    cursor = conn.execute(
+        f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid > ? ORDER BY rowid", (after_rowid,)
+    )
+    chunks = []
+    while rows := cursor.fetchmany(_FETCH_ROWS):  # chunks bound the memory of Python row objects
+        chunks.append(_typed(pd.DataFrame.from_records(rows, columns=RESULT_COLUMNS)))
+    if not chunks:
+        return _typed(pd.DataFrame(columns=RESULT_COLUMNS))
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(PANDAS_DTYPES)
+
+
+def read_all(conn: sqlite3.Connection, path: Path) -> tuple[pd.DataFrame, StoreState | None]:
+    """Every row as of ``conn``'s read transaction, and the state to save a new snapshot under (or None)."""
+    state = current_state(conn)
+    frame, from_sqlite = None, 0
+    base = _read_snapshot(path, state)
+    if base is not None:
+        snapshot, last_rowid = base
+        delta = read_rows(conn, last_rowid)
+        frame = snapshot
+        if len(delta):  # a changed row is in both: keep its new version
+            frame = pd.concat([snapshot[~snapshot["result_id"].isin(delta["result_id"])], delta], ignore_index=True)
+        from_sqlite = len(delta)
+    if frame is None or len(frame) != state.n_rows:  # no snapshot, or one that does not add up
+        frame = read_rows(conn)
+        from_sqlite = len(frame)
+    worth_saving = from_sqlite >= max(_REWRITE_ROWS, _REWRITE_SHARE * len(frame))
+    return frame, state if worth_saving else None
+
+
+def _read_snapshot(path: Path, state: StoreState) -> tuple[pd.DataFrame, int] | None:
+    """The snapshot's rows and last rowid, or None if there is none for this store and schema."""
+    try:
+        parquet = pq.ParquetFile(path)  # one open file: metadata and rows cannot come from two snapshots
+        saved = json.loads(parquet.schema_arrow.metadata[_METADATA_KEY])
+        if (saved["store_id"], saved["schema_version"]) != (state.store_id, state.schema_version):
+            return None
+        if saved["last_rowid"] > state.last_rowid:
+            return None
+        frame = _typed(parquet.read().to_pandas())
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+    if list(frame.columns) != list(RESULT_COLUMNS) or len(frame) != saved["n_rows"]:
+        return None
+    return frame, saved["last_rowid"]
+
+
+def write_snapshot(frame: pd.DataFrame, path: Path, state: StoreState) -> None:
+    """Replace the snapshot atomically; give up quietly if the directory is not writable."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(asdict(state)).encode()}
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table.replace_schema_metadata(metadata), temporary)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
