@@ -15,7 +15,8 @@ from pipeline.store import ResultsStore
 from pipeline.testing.configs import REPO, TINY_CONFIG, relocated_config
 
 FAMILIES = {"classification": {"xnli", "pawsx"}, "tagging": {"panx", "udpos"},
-            "question answering": {"xquad", "mlqa", "tydiqa"}, "retrieval": {"bucc", "tatoeba"}}
+            "question answering": {"xquad", "mlqa", "tydiqa"}, "retrieval": {"bucc", "tatoeba"},
+            "multiple choice": {"xcopa"}}
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

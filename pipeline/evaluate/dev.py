@@ -13,8 +13,11 @@ from pipeline.tasks import get_target_task
 
 
 def target_dev_score(task_id: str, predictions: Any, references: Any) -> float:
-    """The task's primary metric on its English dev set."""
-    return score_task(task_id, predictions, references, "en")[get_target_task(task_id).primary]
+    """The task's primary metric on its English dev set (scored as English when English is one of the
+    task's languages; XCOPA's English dev data comes from COPA, outside the task's language list)."""
+    task = get_target_task(task_id)
+    lang = "en" if "en" in task.languages else None
+    return score_task(task_id, predictions, references, lang)[task.primary]
 
 
 def intermediate_dev_score(head: str, predictions: Any, references: Any) -> float:

@@ -176,6 +176,28 @@ def _retrieval(root: Path) -> None:
         _write(root, "google/xtreme", f"tatoeba.{_TATOEBA[lang]}", "validation", rows)
 
 
+def _copa(lang: str, key: str) -> dict:
+    """A premise, the 'cause'/'effect' question and two choices; the right one shares the premise's words."""
+    idx = word_indices(key, 5, 8)
+    rng = random.Random(key)
+    label = rng.randrange(2)
+    choices = [sentence(lang, f"{key}-wrong", 3, 5)] * 2
+    choices[label] = join(lang, words(lang, idx[-3:]))
+    return {"premise": join(lang, words(lang, idx[:-3])), "choice1": choices[0], "choice2": choices[1],
+            "question": rng.choice(("cause", "effect")), "label": label}
+
+
+def _xcopa(root: Path) -> None:
+    copa = _splits({"train": N_TRAIN, "test": N_DEV}, lambda split, i: {"id": i, **_copa("en", f"copa-{split}-{i}"),
+                                                                         "mirrored": False})
+    for split, rows in copa.items():
+        _write(root, "pkavumba/balanced-copa", None, split, rows)
+    for lang, words_of in (("zh", "zh"), ("it", "fr")):  # Italian items are built from the French word list
+        for split, n in (("validation", N_DEV), ("test", N_TEST)):
+            rows = [{**_copa(words_of, f"xcopa-{lang}-{split}-{i}"), "idx": i, "changed": False} for i in range(n)]
+            _write(root, "cambridgeltl/xcopa", lang, split, rows)
+
+
 def _hellaswag(root: Path) -> None:
     def make(split: str, i: int) -> dict:
         key = f"hellaswag-{split}-{i}"
@@ -200,12 +222,12 @@ def _wikipedia(root: Path) -> None:
         _write(root, "wikimedia/wikipedia", f"20231101.{lang}", "train", rows)
 
 
-BUILDERS = (_xnli, _mnli, _xnli_translate_train, _pawsx, _tagging, _qa, _retrieval, _hellaswag, _wikipedia)
+BUILDERS = (_xnli, _mnli, _xnli_translate_train, _pawsx, _tagging, _qa, _retrieval, _xcopa, _hellaswag, _wikipedia)
 #: Languages the fixtures hold, per target task (for tiny configs and tests).
 FIXTURE_LANGUAGES = {
     "xnli": ("en", "ru", "zh"), "pawsx": ("en", "de", "zh"), "panx": ("en", "de", "ru"),
     "udpos": ("en", "de", "hi"), "xquad": ("en", "ru", "zh"), "mlqa": ("en", "ar", "zh"),
-    "tydiqa": ("en", "ar", "ru"), "bucc": ("de", "ru", "zh"), "tatoeba": ("de", "ru", "zh"),
+    "tydiqa": ("en", "ar", "ru"), "bucc": ("de", "ru", "zh"), "tatoeba": ("de", "ru", "zh"), "xcopa": ("it", "zh"),
 }
 MLM_LANGUAGES = ("en", "de", "zh", "ru", "ar", "hi")
 
