@@ -16,7 +16,7 @@ from pipeline.data.spec import intermediate_data, target_data
 from pipeline.models.device import choose
 from pipeline.models.loading import ModelUnavailableError, load_model, load_tokenizer
 from pipeline.run.config import Intermediate, load_config
-from pipeline.run.phases import RunContext, read_examples
+from pipeline.run.context import RunContext, read_examples
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import REPO, relocated_config
 from pipeline.testing.fixtures import build_fixture_data

@@ -17,7 +17,7 @@ from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.metrics import score_task
 from pipeline.run.artifacts import read_json, write_json
 from pipeline.data.spec import target_data
-from pipeline.run.phases import RunContext, read_examples
+from pipeline.run.context import RunContext, read_examples
 from pipeline.tasks import get_target_task
 
 

@@ -16,7 +16,9 @@ from pipeline.models.device import DeviceChoice, select_device
 from pipeline.models.loading import canonical_model_name, encoder_parameter_count, load_tokenizer
 from pipeline.run.config import Intermediate, RunConfig
 from pipeline.run.evaluation import evaluate_retrieval, evaluate_trained
-from pipeline.run.phases import Encoder, RunContext, encoder_model, intermediate_phase, target_phase
+from pipeline.run.context import Encoder, RunContext
+from pipeline.run.intermediate import encoder_model, intermediate_phase
+from pipeline.run.target import target_phase
 from pipeline.store import InsertReport, ResultsStore
 from pipeline.tasks import get_target_task
 from pipeline.testing.fixtures import build_fixture_data
