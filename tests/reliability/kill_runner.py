@@ -1,0 +1,108 @@
+"""Run `python -m pipeline ...` commands and SIGKILL them at exact points, without paying the start-up each time.
+
+One long-lived process imports the command line once and then serves requests read from stdin, one
+JSON object per line: ``{"argv": [...], "kill": {"kind": "sql" | "call" | "count" | "none", "at": N},
+"report": PATH}``. For each it forks a child that runs ``pipeline.cli.main(argv)`` — exactly what
+``python -m pipeline ARGV`` runs — and answers with two JSON lines: ``{"pid": ...}`` as soon as the
+child exists (so a test can also kill it from outside) and ``{"status": ...}`` when it has ended
+(its exit code, or minus the signal that ended it).
+
+The child counts the SQL statements SQLite starts (a trace callback on every connection) and, but
+for ``sql``, the Python function calls (a profile hook). With ``kind`` ``sql`` it kills itself with
+SIGKILL just before the N-th statement runs; with ``call`` at the N-th Python call. Before dying it
+writes to ``report`` where it was: inside the write transaction (after ``BEGIN``, before ``COMMIT``
+ran) or not. With ``count`` it runs to the end and reports its totals, from which a test draws kill
+points; with ``none`` it runs uninstrumented.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli import main
+
+
+class KillSwitch:
+    """Counts statements and calls in a forked child and kills it at the chosen one."""
+
+    def __init__(self, kind: str, at: int, report: Path) -> None:
+        self.kind, self.at, self.report = kind, at, report
+        self.state: dict[str, Any] = {"sql": 0, "calls": 0, "inside": False, "begin": None, "commit": None,
+                                      "calls_at_commit": None}
+
+    def install(self) -> None:
+        connect = sqlite3.connect
+
+        def traced_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            conn = connect(*args, **kwargs)
+            conn.set_trace_callback(self.on_statement)
+            return conn
+
+        sqlite3.connect = traced_connect
+        if self.kind != "sql":
+            sys.setprofile(self.on_event)
+
+    def on_statement(self, sql: str) -> None:
+        state = self.state
+        state["sql"] += 1
+        if self.kind == "sql" and state["sql"] == self.at:
+            self.die()
+        word = sql.lstrip()[:8].upper()
+        if word.startswith("BEGIN"):
+            state["inside"], state["begin"] = True, state["sql"]
+        elif word.startswith(("COMMIT", "ROLLBACK")):
+            state["inside"], state["commit"], state["calls_at_commit"] = False, state["sql"], state["calls"]
+
+    def on_event(self, frame: object, event: str, arg: object) -> None:
+        if event == "call":
+            self.state["calls"] += 1
+            if self.kind == "call" and self.state["calls"] == self.at:
+                self.die()
+
+    def die(self) -> None:
+        sys.setprofile(None)
+        self.write_report()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def write_report(self) -> None:
+        self.report.write_text(json.dumps({"kind": self.kind, "at": self.at, **self.state}))
+
+
+def run_child(request: dict[str, Any]) -> int:
+    kind = request["kill"]["kind"]
+    if kind == "none":
+        return main(request["argv"])
+    switch = KillSwitch(kind, request["kill"]["at"], Path(request["report"]))
+    switch.install()
+    code = main(request["argv"])
+    sys.setprofile(None)
+    switch.write_report()
+    return code
+
+
+def serve() -> None:
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            sys.stdout = open(os.devnull, "w")  # the child's own output must not mix with the protocol
+            try:
+                code = run_child(request)
+            except BaseException:  # noqa: BLE001 - any escape is a failure the test should see
+                traceback.print_exc()
+                code = 99
+            os._exit(code)
+        print(json.dumps({"pid": pid}), flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"status": os.waitstatus_to_exitcode(status)}), flush=True)
+
+
+if __name__ == "__main__":
+    serve()
