@@ -16,6 +16,10 @@ st.navigation(
         st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
         st.Page("pages/languages.py", title="Languages", icon="🌍"),
         st.Page("pages/typology.py", title="Typology", icon="🧬"),
+        st.Page("pages/scale.py", title="Scale", icon="📈"),
+        st.Page("pages/robustness.py", title="Robustness", icon="🛡️"),
+        st.Page("pages/intermediate_languages.py", title="Languages in training", icon="🔢"),
+        st.Page("pages/complexity.py", title="Task complexity", icon="🧩"),
         st.Page("pages/sources.py", title="Data & sources", icon="📚"),
         st.Page("pages/report.py", title="Report", icon="📝"),
     ]
