@@ -3,13 +3,15 @@ comparisons the design asks for — this pipeline's training loop vs a plain ``t
 same model and variable-length data, and its zero-shot evaluation over all languages of a task vs a naive
 per-language loop with fixed padding.
 
-Run: .venv/bin/python bench/bench_pipeline.py [--steps 60] [--threads 1] [--repeats 3]
+Run: .venv/bin/python bench/bench_pipeline.py [--steps 60] [--threads 1] [--repeats 3] [--quick]
 Prints one line per figure. Everything is built in a temporary directory (tiny model, fixture data).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import random
 import sys
@@ -69,7 +71,8 @@ def time_trainer(model, rows: Dataset, tokenizer, batch_size: int, steps: int, o
     clock = _StepClock()
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=DataCollatorWithPadding(tokenizer),
                       callbacks=[clock])
-    trainer.train()
+    with contextlib.redirect_stdout(io.StringIO()):  # the Trainer prints its metrics dict
+        trainer.train()
     return (steps - 1) * batch_size / (clock.end - clock.first_step_done)
 
 
@@ -105,7 +108,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--eval-pairs", type=int, default=1000, help="evaluation pairs per language")
+    parser.add_argument("--quick", action="store_true", help="20 steps, 2 repeats, 300 pairs per language")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.repeats, args.eval_pairs = 20, 2, 300
     torch.set_num_threads(args.threads)
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -145,7 +152,7 @@ def main() -> None:
           f"({max(ours) / max(plain):.2f}x, best of {args.repeats})")
 
     model = load_model(model_dir, "sentence_pair_classification", 3)
-    per_language = {lang: variable_pairs(1000, lang, f"eval-{lang}") for lang in LANGS}
+    per_language = {lang: variable_pairs(args.eval_pairs, lang, f"eval-{lang}") for lang in LANGS}
     ours, naive = [], []
     for _ in range(args.repeats):
         started = time.perf_counter()
@@ -156,7 +163,7 @@ def main() -> None:
         ours.append(n / (time.perf_counter() - started))
         started = time.perf_counter()
         naive.append(naive_eval(model, tokenizer, per_language, 128, 64) / (time.perf_counter() - started))
-    print(f"eval   {len(LANGS)} languages x 1000 pairs: pipeline {max(ours):.0f} vs naive fixed-padding "
+    print(f"eval   {len(LANGS)} languages x {args.eval_pairs} pairs: pipeline {max(ours):.0f} vs naive fixed-padding "
           f"{max(naive):.0f} examples/s ({max(ours) / max(naive):.2f}x, best of {args.repeats})")
     lengths = np.array([len(x) for x in classification.encode(per_language['en'], tokenizer, 128, None, 3)["input_ids"]])
     print(f"       (pair lengths: median {np.median(lengths):.0f}, 95th percentile {np.percentile(lengths, 95):.0f}, "

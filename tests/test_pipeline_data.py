@@ -17,6 +17,7 @@ from pipeline.models.device import choose
 from pipeline.models.loading import ModelUnavailableError, load_model, load_tokenizer
 from pipeline.run.config import Intermediate, load_config
 from pipeline.run.context import RunContext, read_examples
+from pipeline.store import ResultsStore
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import REPO, relocated_config
 from pipeline.testing.fixtures import build_fixture_data
@@ -74,14 +75,25 @@ def test_unreachable_dataset_fails_fast_with_how_to_provide_it() -> None:
         load_model("xlm-roberta-large", "sentence_pair_classification", 3)
 
 
-def test_run_without_local_data_stops_with_one_line(tmp_path: Path) -> None:
-    config = relocated_config(tmp_path, intermediate=["none"], targets={"pawsx": {"languages": ["en"]}}, seeds=[1],
-                              data_dir=None)
-    done = subprocess.run([sys.executable, "-m", "pipeline", "run", str(config), "--store", str(tmp_path / "a.db")],
-                          cwd=REPO, capture_output=True, text=True, env=os.environ.copy(), timeout=300)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert lines[-1].startswith("error: cannot load google/xtreme/PAWS-X.en:train") and "Traceback" not in done.stderr
+def test_run_needs_local_copies_offline_and_takes_them_from_the_command_line(tmp_path: Path, data_root: Path) -> None:
+    build_tiny_model(tmp_path / "models" / "tiny-xlmr")
+    config = relocated_config(tmp_path, models=["tiny-xlmr"], intermediate=["none"], data_dir=None,
+                              targets={"pawsx": {"languages": ["en", "de"]}}, seeds=[1], build_test_assets=False)
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", "run", str(config), "--store", str(tmp_path / "a.db"),
+                               *extra], cwd=REPO, capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+
+    no_model = run()
+    assert no_model.returncode == 2 and "Traceback" not in no_model.stderr
+    assert no_model.stderr.strip().splitlines()[-1].startswith("error: cannot load model 'tiny-xlmr'")
+    no_data = run("--model-dir", str(tmp_path / "models"))
+    assert no_data.returncode == 2 and "Traceback" not in no_data.stderr
+    assert no_data.stderr.strip().splitlines()[-1].startswith("error: cannot load google/xtreme/PAWS-X.en:train")
+    done = run("--model-dir", str(tmp_path / "models"), "--data-dir", str(data_root))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = ResultsStore(tmp_path / "a.db").read_results()
+    assert sorted(rows.language) == ["de", "en"] and set(rows.model) == {"tiny-xlmr-test"} and rows.test_artifact.all()
 
 
 def test_intermediate_data_in_several_languages(data_root: Path, tmp_path: Path) -> None:

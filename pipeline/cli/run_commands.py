@@ -17,6 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="run a STILTs experiment config and store its results")
     run.add_argument("config", help="YAML run config (see data/configs/)")
     add_store_argument(run)
+    run.add_argument("--data-dir", help="local mirror of the datasets (<dir>/<dataset id>/<config>/<split>.jsonl); "
+                                        "overrides the config's data_dir")
+    run.add_argument("--model-dir", help="folder holding local copies of the config's models (<dir>/<model id>, "
+                                         "saved with save_pretrained); used where a copy exists")
     run.set_defaults(handler=_run)
     validate = subparsers.add_parser("validate-config", help="check a run config without running it")
     validate.add_argument("config")
@@ -67,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.models.loading import ModelUnavailableError
     from pipeline.run.runner import run_config
 
-    config = read_config(args.config)
+    config = _with_local_copies(read_config(args.config), args.data_dir, args.model_dir)
     store = open_store(args)
     _quiet_libraries()
     try:
@@ -78,6 +82,21 @@ def _run(args: argparse.Namespace) -> int:
     n_new = sum(r.n_new for r in reports)
     print(f"{n_rows} result rows ({n_new} new) from {len(reports)} task batches written to {store.path}")
     return 0
+
+
+def _with_local_copies(config: RunConfig, data_dir: str | None, model_dir: str | None) -> RunConfig:
+    """``config`` reading data from ``data_dir`` and each model from ``model_dir/<model id>`` when present."""
+    update: dict = {}
+    if data_dir is not None:
+        if not Path(data_dir).is_dir():
+            raise UserError(f"--data-dir {data_dir} is not a directory")
+        update["data_dir"] = data_dir
+    if model_dir is not None:
+        if not Path(model_dir).is_dir():
+            raise UserError(f"--model-dir {model_dir} is not a directory")
+        local = [str(Path(model_dir) / m) if (Path(model_dir) / m).is_dir() else m for m in config.models]
+        update["models"] = tuple(local)
+    return config.model_copy(update=update)
 
 
 def _validate(args: argparse.Namespace) -> int:

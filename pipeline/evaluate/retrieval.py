@@ -28,7 +28,9 @@ def default_layer(num_layers: int) -> int:
 def protocol(layer: int, num_layers: int, max_length: int, margin_k: int | None = None) -> str:
     """How embeddings were made (and, for BUCC, scored), for a result's notes."""
     text = f"retrieval: mean pooling over non-padding tokens of hidden layer {layer}/{num_layers}, max length {max_length}"
-    return text + (f"; ratio margin k={margin_k}, threshold tuned on the dev split" if margin_k else "")
+    if margin_k:  # the hub's BUCC files hold the gold pairs only, not the full comparable corpora
+        text += f"; ratio margin k={margin_k}, threshold tuned on the dev split, mined among gold-pair sentences only"
+    return text
 
 
 def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, sentences: Sequence[str], layer: int,
