@@ -17,6 +17,7 @@ from pipeline.models.device import choose
 from pipeline.models.loading import ModelUnavailableError, load_model, load_tokenizer
 from pipeline.run.config import Intermediate, load_config
 from pipeline.run.context import RunContext, read_examples
+from pipeline.run.intermediate import intermediate_phase
 from pipeline.store import ResultsStore
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import REPO, relocated_config
@@ -109,3 +110,30 @@ def test_intermediate_data_in_several_languages(data_root: Path, tmp_path: Path)
     german = load_source(data.train[0].for_language("de", {}), data_root)
     russian = load_source(data.train[0].for_language("ru", {}), data_root)
     assert list(examples["text_a"]) == list(german["text_a"]) + list(russian["text_a"])
+
+
+CCG_AUTO = """ID=wsj_0201.1 PARSER=GOLD NUMPARSE=1
+(<T S[dcl] 0 2> (<T NP 0 2> (<L NP[nb]/N DT DT The NP[nb]_1/N_1>) (<L N NN NN teacher N>) ) (<T S[dcl]\\NP 0 2> \
+(<L (S[dcl]\\NP)/NP VBZ VBZ writes (S[dcl]\\NP_2)/NP_3>) (<L N NN NN books N>) ) )
+ID=wsj_0201.2 PARSER=GOLD NUMPARSE=1
+(<T S[dcl] 0 2> (<L N NNP NNP Mary N>) (<L S[dcl]\\NP VBZ VBZ sings S[dcl]\\NP_4>) )
+"""
+
+
+def test_ccgbank_is_read_in_its_distribution_format_and_trains(tmp_path: Path, data_root: Path) -> None:
+    ccgbank = tmp_path / "ccgbank_1_1"
+    for section in ("02", "00"):
+        (ccgbank / "data" / "AUTO" / section).mkdir(parents=True)
+        (ccgbank / "data" / "AUTO" / section / f"wsj_{section}01.auto").write_text(CCG_AUTO)
+    data = intermediate_data(get_intermediate_task("ccg"))
+    train = load_source(data.train[0], ccgbank)
+    assert list(train["tokens"]) == [["The", "teacher", "writes", "books"], ["Mary", "sings"]]
+    assert list(train["tags"])[0] == ["NP[nb]/N", "N", "(S[dcl]\\NP)/NP", "N"]
+
+    model = build_tiny_model(tmp_path / "model")
+    settings = {"max_steps": 2, "batch_size": 2, "learning_rate": 1e-3}
+    config = load_config(relocated_config(tmp_path, data_dir=str(data_root), data_dirs={"ccg": str(ccgbank)},
+                                          intermediate=["ccg"], hyperparameters={"intermediate": settings}))
+    ctx = RunContext(config, str(model), 1, load_tokenizer(str(model)), choose(False, None), tmp_path / "runs")
+    encoder = intermediate_phase(ctx, config.intermediate[0])
+    assert encoder.path.is_file() and "ccg dev (2 examples)" in encoder.policy

@@ -2,7 +2,8 @@
 
 A local mirror is a folder laid out like the hub dataset: ``<root>/<dataset id>/<config or 'default'>/
 <split>.jsonl`` with the hub's column schema; it is read with ``load_dataset('json', ...)`` and goes
-through the same filtering and column mapping as hub data. When the hub is unreachable the error names
+through the same filtering and column mapping as hub data. Corpora that are not on the hub are read in
+their own distribution format (``local_format: ccgbank``: a CCGbank folder). When the hub is unreachable the error names
 the dataset and the folder that would provide it, instead of a traceback.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 import datasets
 from datasets import Dataset, load_dataset
 
+from pipeline.data import ccgbank
 from pipeline.data.spec import Source
 
 
@@ -28,15 +30,20 @@ def local_path(source: Source, root: str | Path) -> Path:
 
 def read_source(source: Source, data_root: str | Path | None, streaming: bool) -> Any:
     """The raw split of ``source`` (hub or local mirror), unfiltered and with its own columns."""
+    if data_root is not None and source.local_format == "ccgbank":
+        try:
+            return ccgbank.read_split(data_root, source.split)
+        except FileNotFoundError as exc:
+            raise DataUnavailableError(f"{source.describe()}: {exc}") from None
     if data_root is not None:
         path = local_path(source, data_root)
         if not path.is_file():
             raise DataUnavailableError(f"{source.describe()}: no local file {path}")
         return load_dataset("json", data_files={source.split: str(path)}, split=source.split, streaming=streaming)
     if source.local_only:
+        layout = "<dir>/data/AUTO/<section>/*.auto" if source.local_format == "ccgbank" else local_path(source, "<dir>")
         raise DataUnavailableError(
-            f"{source.describe()} is not on the Hugging Face hub; give a local directory (data_dirs) holding "
-            f"{local_path(source, '<dir>')}"
+            f"{source.describe()} is not on the Hugging Face hub; give a local directory (data_dirs) holding {layout}"
         )
     try:
         return load_dataset(source.dataset, source.config, split=source.split, streaming=streaming)

@@ -44,6 +44,8 @@ class Source:
     columns: dict[str, Any]
     filter: dict[str, str] | None = None
     local_only: bool = False
+    #: A corpus's own distribution format when it is not a hub dataset (``ccgbank``; see ``pipeline.data.load``).
+    local_format: str | None = None
 
     def for_language(self, lang: str, codes: dict[str, str]) -> Source:
         """This source with its templates filled for ``lang`` (``{code}``: the task's own code for it)."""
@@ -133,14 +135,14 @@ def intermediate_data(task: IntermediateTask) -> TaskData:
     """The data of intermediate task ``task``: its components' training and dev splits (templates kept)."""
     if task.head not in DEFAULT_COLUMNS:
         raise DataSpecError(f"intermediate task {task.id!r} has head {task.head!r}, which the pipeline cannot train")
-    local_only = bool(task.extra.get("local_only"))
+    local = {"local_only": bool(task.extra.get("local_only")), "local_format": task.extra.get("local_format")}
     train, dev = [], []
     for component in task.components:
         cols = _columns(task.head, task.extra.get("columns"), component.get("columns"))
         for split in component["splits"]:
-            train.append(replace(_source(component, None, None, cols, split, task.id), local_only=local_only))
+            train.append(replace(_source(component, None, None, cols, split, task.id), **local))
         for split in component.get("dev_splits", ()):
-            dev.append(replace(_source(component, None, None, cols, split, task.id), local_only=local_only))
+            dev.append(replace(_source(component, None, None, cols, split, task.id), **local))
     labels = task.extra.get("label_names")
     return TaskData(
         task_id=task.id, head=task.head, max_seq_length=task.max_seq_length, batch_size=task.batch_size,
