@@ -146,14 +146,24 @@ def leave_legacy_page_mode() -> None:
 
     Because the product keeps its views in ``pages/``, Streamlit starts in its old directory-based
     page mode until the first ``st.navigation`` call of the process: a shared link to
-    ``/languages`` opened first on a fresh server would run that file alone (wrong menu, no wide
-    layout). Switching the mode off and rerunning hands the same URL to ``app.py``'s navigation.
+    ``/languages`` opened first on a fresh server would run that file alone (every file of
+    ``pages/`` in the menu, no wide layout). That mode is recognisable by the helper modules of
+    ``pages/`` being registered as pages. The page then runs the app's navigation itself (which
+    ends that mode and draws the requested page in the same run, so no click is lost) and stops.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory:
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    registered = [str(info.get("script_path", "")) for info in ctx.pages_manager.get_pages().values()]
+    if any(path.endswith(("_common.py", "_view.py")) for path in registered):
+        from pages._navigation import run_app
+
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        run_app()
+        st.stop()
 
 
 # -- presentation mode ------------------------------------------------------------------------------
