@@ -12,11 +12,12 @@ from pathlib import Path
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel
 
+from pipeline.data.spec import target_data
 from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.metrics import score_task
 from pipeline.run.artifacts import read_json, write_json
-from pipeline.data.spec import target_data
+from pipeline.run.config import content_hash
 from pipeline.run.context import RunContext, read_examples
 from pipeline.tasks import get_target_task
 
@@ -30,9 +31,11 @@ def _cached(path: Path, compute: Callable[[], dict]) -> dict:
     return result
 
 
-def _cache_dir(ctx: RunContext, phase_key: str, task_id: str) -> Path:
-    limit = ctx.config.limits.max_eval_examples
-    return ctx.root / phase_key / "eval" / f"{task_id}-{ctx.config.eval_split}-limit{limit}"
+def _cache_dir(ctx: RunContext, phase_key: str, task_id: str, protocol: dict | None = None) -> Path:
+    """Where a model's scores on ``task_id`` are kept: beside its phase, keyed by what else they depend on."""
+    depends = {"split": ctx.config.eval_split, "limit": ctx.config.limits.max_eval_examples,
+               "data": ctx.data_root(task_id), "protocol": protocol}
+    return ctx.root / phase_key / "eval" / f"{task_id}-{content_hash(depends, 12)}"
 
 
 def evaluate_trained(ctx: RunContext, task_id: str, model: PreTrainedModel, phase_key: str,
@@ -82,6 +85,6 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
         return {"metrics": metrics, "n_examples": len(test[0]),
                 "source": template.for_language(lang, data.lang_codes).describe(), "notes": notes}
 
-    cache = _cache_dir(ctx, encoder_key, task_id) / f"layer{layer}-len{max_length}-k{settings.margin_k}"
+    cache = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length, "k": settings.margin_k})
     return {lang: _cached(cache / f"{lang}.json", lambda lang=lang: compute(lang))
             for lang in tqdm(list(languages), desc=f"evaluate {task_id}", leave=False)}
