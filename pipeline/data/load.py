@@ -45,9 +45,9 @@ def read_source(source: Source, data_root: str | Path | None, streaming: bool) -
         raise DataUnavailableError(
             f"{source.describe()} is not on the Hugging Face hub; give a local directory (data_dirs) holding {layout}"
         )
-    try:
+    try:  # RuntimeError: datasets 4+ refuses hub datasets that still ship a loading script
         return load_dataset(source.dataset, source.config, split=source.split, streaming=streaming)
-    except (ConnectionError, OSError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+    except (ConnectionError, OSError, ValueError, RuntimeError, datasets.exceptions.DatasetNotFoundError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataUnavailableError(
             f"cannot load {source.describe()} from the Hugging Face hub or its cache ({first_line}); "
