@@ -175,6 +175,20 @@ def test_explicit_baseline_run_wins_over_the_default_match() -> None:
     assert "repeated baseline seeds" in pooled["ci_note"]
 
 
+def test_one_run_per_seed_linked_seed_by_seed_is_one_paired_condition() -> None:
+    """The pipeline writes a run id per seed, each linked to the baseline run of its seed."""
+    rows = [row(seed=s, value=60.0 + s, intermediate_task="none", run_id=f"base-{s}") for s in (1, 2, 3)]
+    rows += [row(seed=s, value=62.0 + 2 * s, run_id=f"mnli-{s}", baseline_run_id=f"base-{s}") for s in (1, 2, 3)]
+    table = gains_with_ci(frame(rows))
+    assert len(table) == 1
+    cell = table.iloc[0]
+    assert (cell["n"], cell["n_baseline"], cell["ci_method"]) == (3, 3, "paired-t")
+    assert cell["baseline_run_id"] == "base-1,base-2,base-3"
+    differences = [2.0 + s for s in (1, 2, 3)]
+    low, high = stats.t.interval(0.95, 2, loc=np.mean(differences), scale=stats.sem(differences))
+    assert (cell["ci_low"], cell["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+
+
 def test_gains_read_back_from_the_store_match(store_path) -> None:
     rows = experiment({1: 80.0, 2: 81.5, 3: 79.0}, {1: 78.0, 2: 78.5, 3: 77.0})
     rows += experiment({1: 60.0, 2: 61.0}, {5: 55.0, 6: 58.0}, language="fr")

@@ -29,16 +29,32 @@ def _baseline_links(frame: pd.DataFrame) -> np.ndarray:
     return links.astype(str).to_numpy(dtype=object)
 
 
-def _baseline_pool(frame: pd.DataFrame, links: np.ndarray) -> pd.DataFrame:
-    """Baseline rows keyed for lookup: once by (source, cell) and once by (run, cell) for linked runs.
+def _condition_links(treat: pd.DataFrame) -> pd.Series:
+    """Per treatment row, every baseline run its condition links to, as one sorted ','-joined key.
 
-    ``_run`` is '' and ``_src`` the source for the default match; ``_run`` the run id and ``_src``
-    '' for a row's explicit ``baseline_run_id``.
+    A pipeline run has one run id per seed, each linked to the baseline run of the same seed: the
+    condition's baseline is all of them together, so that seeds can be paired.
+    """
+    linked = treat[treat["_link"] != ""]
+    if linked.empty:
+        return pd.Series("", index=treat.index, dtype=object)
+    keys = linked.groupby(CONDITION_COLUMNS, dropna=False)["_link"].agg(lambda s: ",".join(sorted(set(s))))
+    merged = treat[CONDITION_COLUMNS].merge(keys.rename("_key").reset_index(), on=CONDITION_COLUMNS, how="left")
+    return pd.Series(merged["_key"].fillna("").to_numpy(dtype=object), index=treat.index)
+
+
+def _baseline_pool(frame: pd.DataFrame, link_keys: set[str]) -> pd.DataFrame:
+    """Baseline rows keyed for lookup: once by (source, cell), and once per link key for linked runs.
+
+    ``_run`` is '' and ``_src`` the source for the default match; ``_run`` the link key and ``_src``
+    '' for the runs a condition names in ``baseline_run_id``.
     """
     base = frame[frame["intermediate_task"] == BASELINE]
     default = base.assign(_run="", _src=base["source_id"].astype(str))
-    linked = base[base["run_id"].isin(set(links) - {""})]
-    explicit = linked.assign(_run=linked["run_id"].astype(str), _src="")
+    members = pd.DataFrame(
+        [(key, run) for key in link_keys - {""} for run in key.split(",")], columns=["_run", "run_id"]
+    )
+    explicit = base.merge(members, on="run_id").assign(_src="")
     return pd.concat([default, explicit], ignore_index=True)
 
 
@@ -118,11 +134,12 @@ def gains_with_ci(
     frame = results.reset_index(drop=True)
     links = _baseline_links(frame)
     is_base = (frame["intermediate_task"] == BASELINE).to_numpy()
-    treat = frame[~is_base].assign(_run=links[~is_base])
+    treat = frame[~is_base].assign(_link=links[~is_base])
+    treat["_run"] = _condition_links(treat)
     treat["_src"] = np.where(treat["_run"] == "", treat["source_id"].astype(str), "")
     lookup = ["_run", *MATCH_COLUMNS, "_src"]
-    tg = group_rows(treat, [*CONDITION_COLUMNS, "_run", "_src"])
-    pool = _baseline_pool(frame, links)
+    tg = group_rows(treat.drop(columns="_link"), [*CONDITION_COLUMNS, "_run", "_src"])
+    pool = _baseline_pool(frame, set(treat["_run"]))
     bg = group_rows(pool, lookup)
     matched = tg.keys.merge(bg.keys.assign(_pool=np.arange(len(bg.keys))), on=lookup, how="left")["_pool"]
     pool_of = matched.fillna(-1).to_numpy(dtype=np.intp)
