@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/complexity.py", title="Task complexity", icon="🧩"),
     st.Page("pages/sources.py", title="Data & sources", icon="📚"),
     st.Page("pages/report.py", title="Report", icon="📝"),
+    st.Page("pages/runs.py", title="Runs", icon="🚀"),
 ]
 
 

@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipeline.cli import run_commands, score_commands, store_commands, typology_commands
+from pipeline.cli import jobs_commands, run_commands, score_commands, store_commands, typology_commands
 from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
-COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands)
+COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
