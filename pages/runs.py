@@ -163,7 +163,8 @@ def _new_run(store_path: Path, access: Access, device: tuple[str, str, str]) -> 
         st.info(f"These runs are already done (job {finished.job_id}): their results are in every page.",
                 icon="♻️")
         force = st.checkbox("Compute them again anyway", key="run_force")
-    if st.button("Submit", type="primary", key="run_submit", disabled=not access.allowed, help=access.reason):
+    if st.button("Submit", type="primary", key="run_submit", disabled=not access.allowed,
+                 help=None if access.allowed else access.reason):
         outcome = submit(store_path, text, source, spec.execution, force=force)
         ensure_worker(store_path)
         job = outcome.job
