@@ -103,6 +103,7 @@ def _read_snapshot(path: Path, state: StoreState) -> tuple[pd.DataFrame, int] | 
         if saved["last_rowid"] > state.last_rowid:
             return None
         frame = _typed(parquet.read().to_pandas())
+        pa.default_memory_pool().release_unused()  # the decoding buffers: ~0.1 GB at 10^6 rows
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
     if list(frame.columns) != list(RESULT_COLUMNS) or len(frame) != saved["n_rows"]:

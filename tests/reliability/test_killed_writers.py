@@ -121,7 +121,8 @@ def test_a_killed_import_leaves_all_or_nothing_and_a_rerun_completes_it(
     runner: Runner, tmp_path: Path, command: list[str], n_random: int
 ) -> None:
     csv = tmp_path / "batch.csv"
-    corrected, unchanged, new = xnli_rows("a", range(34), 0.5)[::2], xnli_rows("a", range(34, 68)), xnli_rows("b", range(130))
+    corrected, unchanged = xnli_rows("a", range(34), shift=0.5)[::2], xnli_rows("a", range(34, 68))
+    new = xnli_rows("b", range(130))
     batch = corrected + unchanged + new
     pd.DataFrame(batch).to_csv(csv, index=False)
     argv = [part.format(csv=csv) for part in command]
