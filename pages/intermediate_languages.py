@@ -57,15 +57,16 @@ points = saturation_points(trained)
 n_k = points.groupby(CURVE, dropna=False)["k"].transform("nunique")
 points = points[n_k >= 2]
 if points.empty:
-    how = (f"`python -m pipeline run {CONFIG}` produces them." if (REPO / CONFIG).exists() else
-           "The run config takes the languages of an intermediate condition, but no intermediate task in the "
-           "registry has training data outside English yet, so no config in `data/configs/` produces them today; "
-           "rows in this schema can be imported with `python -m pipeline import FILE.csv`.")
+    how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large, an "
+           "`intermediate_language_sweep` over XNLI translate-train languages); "
+           "`python -m pipeline run data/configs/tiny-intermediate-languages.yaml` is a CPU demo on a tiny test "
+           "model." if (REPO / CONFIG).exists() else
+           "Rows in this schema can be imported with `python -m pipeline import FILE.csv`.")
     st.info("No intermediate task in this selection was trained on more than one language set: the published "
             "results all train on English only (k = 1). This view needs pipeline runs of one intermediate task on "
-            "nested language sets, e.g. `intermediate: [{tasks: [mnli], languages: [en]}, {tasks: [mnli], "
-            "languages: [de, en]}, …]` (rows with `intermediate_languages = 'de,en'`; "
-            "`pipeline.sweeps.nested_language_sets` orders the sets by resource size or typological diversity). "
+            "nested language sets, e.g. `intermediate_language_sweep: {tasks: [xnli_translate_train], languages: "
+            "[en, de, fr], order: resource}` (rows with `intermediate_languages = 'de,en'`; the sweep orders the "
+            "sets as listed, by resource size or by typological diversity). "
             f"{how}")
     st.stop()
 

@@ -50,10 +50,10 @@ start_page("Robustness", "Robustness drop (perturbed − clean score of the same
 results = current_results()
 rows = results[results["language"] != LANGUAGE_MEAN]
 if (rows["perturbation"] == "none").all():
-    how = (f"`python -m pipeline run {CONFIG}` produces them." if (REPO / CONFIG).exists() else
-           "The pipeline's run config cannot ask for perturbed evaluations yet (it has no `perturbations:` field), "
-           "so no config in `data/configs/` produces them today; rows in this schema can be imported with "
-           "`python -m pipeline import FILE.csv`.")
+    how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large); "
+           "`python -m pipeline run data/configs/tiny-robustness.yaml` is a CPU demo on a tiny test model."
+           if (REPO / CONFIG).exists() else
+           "Rows in this schema can be imported with `python -m pipeline import FILE.csv`.")
     st.info("No perturbed evaluations in this selection: the published results are all on clean inputs. This view "
             "needs a pipeline run that evaluates every target language clean and perturbed (rows with "
             "`perturbation = <name>@<strength>`, e.g. `char_noise@0.1`), after English and after non-English or "

@@ -23,7 +23,9 @@ def _write(tmp_path: Path, raw: dict) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["tiny-cpu.yaml", "xstilts-xlmr-large.yaml"])
+@pytest.mark.parametrize("name", ["tiny-cpu.yaml", "xstilts-xlmr-large.yaml", "robustness.yaml",
+                                  "intermediate-languages.yaml", "tiny-robustness.yaml",
+                                  "tiny-intermediate-languages.yaml"])
 def test_shipped_configs_validate(name: str, capsys: pytest.CaptureFixture) -> None:
     assert main(["validate-config", str(REPO / "data" / "configs" / name)]) == 0
     assert "valid" in capsys.readouterr().out
@@ -40,6 +42,19 @@ def test_shipped_configs_validate(name: str, capsys: pytest.CaptureFixture) -> N
         ({"intermediate": [{"tasks": [], "mlm": True}]}, "MLM co-training needs an intermediate task"),
         ({"eval_split": "dev", "targets": {"xquad": {}}}, "target task 'xquad' has no 'dev' split"),
         ({"data_dirs": {"ccg": "/data/ccg"}}, "data_dirs names 'ccg', which is not a task of this config"),
+        ({"perturbations": ["char_nois@0.1"]}, "unknown perturbation 'char_nois'"),
+        ({"perturbations": ["char_noise"]}, "write <name>@<strength>"),
+        ({"perturbations": ["char_noise@1.5"]}, "strength must lie in [0, 1]"),
+        ({"perturbations": ["word_swap@0"]}, "that is the clean evaluation"),
+        ({"perturbations": ["code_switch@0.3"]}, "code_switch@0.3 need(s) a bilingual lexicon"),
+        ({"perturbations": {"specs": ["char_noise@0.1"], "lexicon": "x.tsv"}}, "no listed perturbation uses it"),
+        ({"intermediate_language_sweep": {"tasks": "mnli", "languages": ["en", "de"]}},
+         "intermediate task 'mnli' has no data in ['de']"),
+        ({"intermediate_language_sweep": {"tasks": "xnli_translate_train", "languages": ["en", "de"], "k_max": 3}},
+         "k_max must be a whole number from 1 to 2"),
+        ({"intermediate_language_sweep": {"tasks": "xnli_translate_train", "languages": ["en"], "order": "size"}},
+         "intermediate_language_sweep.order: Input should be 'given', 'resource' or 'diversity'"),
+        ({"intermediate": [], "seeds": [1]}, "no intermediate condition to run"),
     ],
 )
 def test_config_mistakes_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture, change: dict,
@@ -67,6 +82,38 @@ def test_run_id_is_a_content_hash_of_the_normalised_cell(tmp_path: Path) -> None
     assert config.run_id("xlm-roberta-large", none, 1) != config.run_id("xlm-roberta-large", none, 2)
     other = load_config(_write(tmp_path, {**MINIMAL, "targets": {"xnli": {"languages": ["en"]}}}))
     assert other.run_id("xlm-roberta-large", none, 1) != config.run_id("xlm-roberta-large", none, 1)
+
+
+def test_run_ids_of_configs_without_the_new_fields_are_unchanged(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    # Computed with the config module as it was before perturbations, sweeps and export existed.
+    assert config.run_id("xlm-roberta-large", Intermediate(), 1) == "b5ede3108906a590"
+    assert config.run_id("xlm-roberta-large", Intermediate(tasks=("mnli",)), 1) == "db5a29e9f415bc0b"
+    exporting = load_config(_write(tmp_path, {**MINIMAL, "export_predictions": True}))
+    assert exporting.run_id("xlm-roberta-large", Intermediate(), 1) == "b5ede3108906a590"
+    perturbed = load_config(_write(tmp_path, {**MINIMAL, "perturbations": ["char_noise@0.1"]}))
+    assert perturbed.run_id("xlm-roberta-large", Intermediate(), 1) != "b5ede3108906a590"
+
+
+def test_perturbations_are_normalised_and_the_list_shorthand_works(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, {**MINIMAL, "perturbations": ["char_noise@0.10", "word_swap@.3"]}))
+    assert config.perturbations.specs == ("char_noise@0.1", "word_swap@0.3") and config.perturbations.seed == 0
+    same = load_config(_write(tmp_path, {**MINIMAL, "perturbations": {"specs": ["char_noise@0.1", "word_swap@0.3"]}}))
+    assert same.run_id("m", Intermediate(), 1) == config.run_id("m", Intermediate(), 1)
+
+
+def test_language_sweep_expands_to_nested_conditions_after_those_listed(tmp_path: Path) -> None:
+    sweep = {"tasks": "xnli_translate_train", "languages": ["de", "en", "fr", "ru"], "order": "resource", "k_max": 3}
+    config = load_config(_write(tmp_path, {**MINIMAL, "intermediate_language_sweep": sweep,
+                                           "intermediate": ["none", {"tasks": ["xnli_translate_train"]}]}))
+    assert [(i.store_id(), i.languages) for i in config.intermediate] == [
+        ("none", ("en",)), ("xnli_translate_train", ("en",)),  # the sweep's {en} is listed already: not twice
+        ("xnli_translate_train", ("en", "ru")), ("xnli_translate_train", ("de", "en", "ru"))]
+    written = load_config(_write(tmp_path, {**MINIMAL, "intermediate": [
+        "none", *({"tasks": ["xnli_translate_train"], "languages": list(i.languages)}
+                  for i in config.intermediate[1:])]}))
+    assert [config.run_id("m", i, 1) for i in config.intermediate] == [
+        written.run_id("m", i, 1) for i in written.intermediate]  # a sweep is only a way of writing the list
 
 
 def test_multi_task_shorthand_and_row_ids(tmp_path: Path) -> None:

@@ -15,13 +15,14 @@ from pipeline.data.load import DataUnavailableError, load_source
 from pipeline.data.spec import intermediate_data, target_data
 from pipeline.models.device import choose
 from pipeline.models.loading import ModelUnavailableError, load_model, load_tokenizer
+from pipeline.perturb import read_lexicon
 from pipeline.run.config import Intermediate, load_config
-from pipeline.run.context import RunContext, read_examples
+from pipeline.run.context import RunContext, read_examples, read_shares
 from pipeline.run.intermediate import intermediate_phase
 from pipeline.store import ResultsStore
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import REPO, relocated_config
-from pipeline.testing.fixtures import build_fixture_data
+from pipeline.testing.fixtures import LEXICON, MARKER, build_fixture_data, needs_fixture_build
 from pipeline.testing.tiny_model import build_tiny_model
 
 
@@ -110,6 +111,30 @@ def test_intermediate_data_in_several_languages(data_root: Path, tmp_path: Path)
     german = load_source(data.train[0].for_language("de", {}), data_root)
     russian = load_source(data.train[0].for_language("ru", {}), data_root)
     assert list(examples["text_a"]) == list(german["text_a"]) + list(russian["text_a"])
+    dev = read_shares(ctx, data, data.dev, spec.languages, 6)  # a dev budget is shared, not filled by German
+    german_dev = load_source(data.dev[0].for_language("de", {}), data_root)
+    russian_dev = load_source(data.dev[0].for_language("ru", {}), data_root)
+    assert list(dev["text_a"]) == list(german_dev["text_a"][:3]) + list(russian_dev["text_a"][:3])
+
+
+def test_fixture_data_is_rebuilt_when_outdated_but_a_real_mirror_is_never_touched(tmp_path: Path) -> None:
+    built = build_fixture_data(tmp_path / "fixtures")
+    assert not needs_fixture_build(built) and needs_fixture_build(tmp_path / "missing")
+    (built / MARKER).write_text('{"version": 1}')
+    assert needs_fixture_build(built)
+    (built / MARKER).unlink()  # a build from before the marker existed
+    assert needs_fixture_build(built)
+    mirror = tmp_path / "mirror" / "google" / "xtreme" / "XNLI"
+    mirror.mkdir(parents=True)
+    (mirror / "validation.jsonl").write_text('{"language": "en"}\n' * 1000)
+    assert not needs_fixture_build(tmp_path / "mirror")
+
+
+def test_the_fixture_lexicon_lets_every_fixture_language_code_switch(data_root: Path) -> None:
+    lexicon = read_lexicon(data_root / LEXICON)
+    for lang in ("de", "fr", "ru", "zh", "ar", "hi"):
+        assert lexicon.target_languages(lang) == ("en",) and len(lexicon.translations(lang)) >= 20
+    assert set(lexicon.target_languages("en")) == {"ar", "de", "fr", "hi", "ru", "zh"}
 
 
 CCG_AUTO = """ID=wsj_0201.1 PARSER=GOLD NUMPARSE=1

@@ -13,7 +13,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from pipeline.data.features import retrieval
 from pipeline.evaluate.predict import mean_pooled, predict
-from pipeline.metrics import bucc_best_threshold, mine_candidates, pairs_at_threshold, score_task, top1_retrieval
+from pipeline.metrics import bucc_best_threshold, mine_candidates, pairs_at_threshold, top1_retrieval
 from pipeline.models.device import DeviceChoice
 
 #: XLM-R Large's retrieval layer in jiant/XTREME-style evaluation (hidden_states[14] of 24 layers).
@@ -40,10 +40,10 @@ def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, sentences:
     return np.stack(predict(model, rows, mean_pooled(layer), batch_size, device, tokenizer.pad_token_id))
 
 
-def tatoeba_scores(foreign: np.ndarray, english: np.ndarray, lang: str) -> dict[str, float]:
-    """Tatoeba accuracy: each English sentence retrieves its foreign pair (XTREME's direction)."""
-    predicted = top1_retrieval(english, foreign).tolist()
-    return score_task("tatoeba", predicted, list(range(len(english))), lang)
+def tatoeba_outputs(foreign: np.ndarray, english: np.ndarray) -> tuple[list[int], list[int]]:
+    """Tatoeba (retrieved index, gold index) lists: each English sentence retrieves its foreign pair (XTREME's
+    direction)."""
+    return top1_retrieval(english, foreign).tolist(), list(range(len(english)))
 
 
 def _candidates(source: np.ndarray, target: np.ndarray, k: int) -> tuple[list[tuple[str, str, float]], set]:
@@ -52,10 +52,11 @@ def _candidates(source: np.ndarray, target: np.ndarray, k: int) -> tuple[list[tu
     return mined, {(f"s{i}", f"t{i}") for i in range(len(source))}
 
 
-def bucc_scores(dev: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], lang: str, k: int
-                ) -> dict[str, float]:
-    """BUCC F1 on ``test`` with the margin threshold that maximises F1 on ``dev`` (each: source, target)."""
+def bucc_outputs(dev: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], k: int
+                 ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """BUCC (mined pairs, gold pairs) on ``test`` at the margin threshold that maximises F1 on ``dev`` (each:
+    source, target embeddings)."""
     dev_candidates, dev_gold = _candidates(*dev, k)
     threshold = bucc_best_threshold(dev_candidates, dev_gold)
     test_candidates, test_gold = _candidates(*test, k)
-    return score_task("bucc", pairs_at_threshold(test_candidates, threshold), test_gold, lang)
+    return pairs_at_threshold(test_candidates, threshold), test_gold

@@ -1,7 +1,9 @@
 """The experiment config (YAML), validated with pydantic against the task registry.
 
 A config is a grid: every model x intermediate condition x seed is one *run* (its own ``run_id``), and
-each run trains and evaluates every listed target task. Unknown fields, tasks and languages are errors,
+each run trains and evaluates every listed target task. ``intermediate_language_sweep`` adds conditions on
+nested language sets; ``perturbations`` evaluates every target language clean and perturbed;
+``export_predictions`` writes predictions in the XTREME layout. Unknown fields, tasks and languages are errors,
 reported with the field's location so a person can fix the file.
 """
 
@@ -15,6 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from pipeline.perturb import check_perturbation, get_perturbation, parse_perturbation
+from pipeline.sweeps import ORDERS, nested_language_sets
 from pipeline.tasks import (
     BASELINE,
     MULTI_PREFIX,
@@ -38,8 +42,30 @@ class Sampling(_Strict):
     temperature: float = Field(2.0, gt=0)
 
 
+def _known_tasks(tasks: tuple[str, ...]) -> tuple[str, ...]:
+    """``tasks`` sorted, each checked against the registry."""
+    for task in tasks:
+        get_intermediate_task(task)
+    if len(set(tasks)) != len(tasks):
+        raise ValueError(f"a task is listed twice in {list(tasks)}")
+    return tuple(sorted(tasks))
+
+
+def _check_available(tasks: tuple[str, ...], languages: tuple[str, ...]) -> None:
+    """Every task has training data in every language (MLM samples its own languages)."""
+    for task in tasks:
+        available = get_intermediate_task(task).extra.get("languages", ["en"])
+        unknown = [lang for lang in languages if lang not in available]
+        if unknown and task != MLM_TASK:
+            raise ValueError(f"intermediate task {task!r} has no data in {unknown}; it has {available}")
+
+
 class Intermediate(_Strict):
-    """One intermediate condition: no task (baseline), one task, or a mixture; optionally with MLM."""
+    """One intermediate condition: no task (baseline), one task, or a mixture; optionally with MLM.
+
+    With several languages each (task, language) pair is its own stream of the mixture, drawn by
+    ``sampling`` (proportional to its size up to the cap, or by temperature).
+    """
 
     tasks: tuple[str, ...] = ()
     languages: tuple[str, ...] = ("en",)
@@ -48,12 +74,8 @@ class Intermediate(_Strict):
 
     @field_validator("tasks")
     @classmethod
-    def _known_tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
-        for task in tasks:
-            get_intermediate_task(task)
-        if len(set(tasks)) != len(tasks):
-            raise ValueError(f"a task is listed twice in {list(tasks)}")
-        return tuple(sorted(tasks))
+    def _tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        return _known_tasks(tasks)
 
     @field_validator("languages")
     @classmethod
@@ -64,11 +86,7 @@ class Intermediate(_Strict):
 
     @model_validator(mode="after")
     def _languages_exist(self) -> Intermediate:
-        for task in self.tasks:
-            available = get_intermediate_task(task).extra.get("languages", ["en"])
-            unknown = [lang for lang in self.languages if lang not in available]
-            if unknown and task != MLM_TASK:
-                raise ValueError(f"intermediate task {task!r} has no data in {unknown}; it has {available}")
+        _check_available(self.tasks, self.languages)
         if not self.tasks and self.mlm:
             raise ValueError("MLM co-training needs an intermediate task; for MLM alone list tasks: [mlm]")
         return self
@@ -82,6 +100,81 @@ class Intermediate(_Strict):
         if not self.tasks:
             return BASELINE
         return self.tasks[0] if len(self.tasks) == 1 else multi_task_id(list(self.tasks))
+
+
+class LanguageSweep(_Strict):
+    """Intermediate conditions on nested language sets of size 1…``k_max`` (``pipeline.sweeps``), one task
+    or mixture trained on each set, for the "how many intermediate languages" question."""
+
+    tasks: tuple[str, ...]
+    languages: tuple[str, ...] = Field(description="candidate languages; 'given' order keeps this order")
+    order: Literal[ORDERS] = "given"  # type: ignore[valid-type]
+    k_max: int | None = Field(None, gt=0, description="largest set (default: every language)")
+    mlm: bool | None = None
+    sampling: Sampling = Sampling()
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _one_task(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        if not tasks:
+            raise ValueError("must name the intermediate task(s) to train on each language set")
+        return _known_tasks(tasks)
+
+    @model_validator(mode="after")
+    def _sets(self) -> LanguageSweep:
+        _check_available(self.tasks, self.languages)
+        self.language_sets()
+        return self
+
+    def language_sets(self) -> list[tuple[str, ...]]:
+        """The nested sets, smallest first (a ValueError says why they cannot be made)."""
+        return nested_language_sets(self.languages, self.order, self.k_max)
+
+    def conditions(self) -> list[Intermediate]:
+        """One intermediate condition per nested set."""
+        return [Intermediate(tasks=self.tasks, languages=languages, mlm=self.mlm, sampling=self.sampling)
+                for languages in self.language_sets()]
+
+
+class Perturbations(_Strict):
+    """Perturbed evaluation (``pipeline.perturb``): every target language is also evaluated under each spec.
+
+    Inputs only: training never sees a perturbation. ``seed`` fixes the perturbed text (the same for every
+    trained model, so drops are paired); ``lexicon`` is the bilingual word list code-switching draws from.
+    """
+
+    specs: tuple[str, ...]
+    seed: int = 0
+    lexicon: str | None = None
+
+    @field_validator("specs")
+    @classmethod
+    def _specs(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        if not specs:
+            raise ValueError("must list at least one perturbation, e.g. char_noise@0.1")
+        normalised = []
+        for text in specs:
+            spec = check_perturbation(text)
+            if spec.strength == 0:
+                raise ValueError(f"{text!r} has strength 0: that is the clean evaluation, which always runs")
+            normalised.append(str(spec))
+        if len(set(normalised)) != len(normalised):
+            raise ValueError(f"a perturbation is listed twice in {list(specs)}")
+        return tuple(normalised)
+
+    @model_validator(mode="after")
+    def _lexicon_used(self) -> Perturbations:
+        needs = [s for s in self.specs if get_perturbation(parse_perturbation(s).name).needs_lexicon]
+        if needs and self.lexicon is None:
+            raise ValueError(f"{', '.join(needs)} need(s) a bilingual lexicon: set perturbations.lexicon to a TSV file")
+        if self.lexicon is not None and not needs:
+            raise ValueError("a lexicon is given but no listed perturbation uses it (code_switch does)")
+        return self
 
 
 def _parse_intermediate(value: Any) -> Any:
@@ -165,6 +258,8 @@ class RunConfig(_Strict):
     models: tuple[str, ...] = ("xlm-roberta-large",)
     build_test_assets: bool = Field(False, description="build the tiny test model / fixture data if missing")
     intermediate: tuple[Intermediate, ...] = (Intermediate(),)
+    intermediate_language_sweep: LanguageSweep | None = Field(
+        None, description="adds one intermediate condition per nested language set (after those listed)")
     mlm_cotraining: bool = False
     mlm_languages: tuple[str, ...] | None = None
     eval_split: Literal["test", "dev"] = "test"
@@ -179,6 +274,8 @@ class RunConfig(_Strict):
     data_dir: str | None = None
     data_dirs: dict[str, str] = {}
     output_dir: str = "data/cache/runs"
+    perturbations: Perturbations | None = None
+    export_predictions: bool = Field(False, description="write XTREME-format predictions under output_dir/exports")
 
     @field_validator("models", "seeds")
     @classmethod
@@ -195,6 +292,11 @@ class RunConfig(_Strict):
         if isinstance(value, (str, dict)):
             value = [value]
         return [_parse_intermediate(v) for v in value]
+
+    @field_validator("perturbations", mode="before")
+    @classmethod
+    def _perturbation_list(cls, value: Any) -> Any:
+        return {"specs": value} if isinstance(value, (list, tuple, str)) else value
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -224,14 +326,29 @@ class RunConfig(_Strict):
 
     @model_validator(mode="after")
     def _check_cross_references(self) -> RunConfig:
+        self._expand_sweep()
+        if not self.intermediate:
+            raise ValueError("intermediate: no intermediate condition to run (list one, or 'none' for the baseline)")
         known = set(self.targets) | {t for i in self.intermediate for t in i.tasks} | {MLM_TASK}
         for task_id in self.data_dirs:
             if task_id not in known:
                 raise ValueError(f"data_dirs names {task_id!r}, which is not a task of this config")
-        ids = [i.store_id() + str(self.mlm_for(i)) + ",".join(i.languages) for i in self.intermediate]
+        ids = [self._condition_key(i) for i in self.intermediate]
         if len(set(ids)) != len(ids):
             raise ValueError("an intermediate condition is listed twice")
         return self
+
+    def _condition_key(self, intermediate: Intermediate) -> str:
+        return intermediate.store_id() + str(self.mlm_for(intermediate)) + ",".join(intermediate.languages)
+
+    def _expand_sweep(self) -> None:
+        """Append the sweep's conditions that are not listed already, so every consumer of ``intermediate``
+        (runner, estimates, job lists) sees the whole grid. Runs once, while the frozen model is validated."""
+        if self.intermediate_language_sweep is None:
+            return
+        listed = {self._condition_key(i) for i in self.intermediate}
+        added = [c for c in self.intermediate_language_sweep.conditions() if self._condition_key(c) not in listed]
+        object.__setattr__(self, "intermediate", (*self.intermediate, *added))
 
     def mlm_for(self, intermediate: Intermediate) -> bool:
         """Whether ``intermediate`` co-trains with MLM (its own flag, else the config-wide default)."""
@@ -240,9 +357,17 @@ class RunConfig(_Strict):
         return self.mlm_cotraining if intermediate.mlm is None else intermediate.mlm
 
     def run_id(self, model_id: str, intermediate: Intermediate, seed: int) -> str:
-        """Content hash of this config narrowed to one (model, intermediate condition, seed) cell."""
-        payload = self.model_dump(mode="json", exclude={"name", "output_dir", "build_test_assets", "models",
-                                                        "intermediate", "seeds", "mlm_cotraining"})
+        """Content hash of this config narrowed to one (model, intermediate condition, seed) cell.
+
+        Fields that do not change a cell's results (names, paths, the sweep that only generates conditions,
+        prediction export) are left out, and so is ``perturbations`` when unset, so configs written before
+        it existed keep their run ids.
+        """
+        exclude = {"name", "output_dir", "build_test_assets", "models", "intermediate", "seeds", "mlm_cotraining",
+                   "intermediate_language_sweep", "export_predictions"}
+        if self.perturbations is None:
+            exclude.add("perturbations")
+        payload = self.model_dump(mode="json", exclude=exclude)
         payload.update(model=model_id, intermediate=intermediate.model_dump(mode="json"),
                        mlm=self.mlm_for(intermediate), seed=seed)
         return content_hash(payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -54,3 +55,11 @@ def read_examples(ctx: RunContext, data: TaskData, sources: Sequence[Source], la
              for s in sources for lang in languages]
     ds = concatenate_datasets(parts)
     return ds.select(range(min(limit, len(ds)))) if limit is not None else ds
+
+
+def read_shares(ctx: RunContext, data: TaskData, sources: Sequence[Source], languages: Sequence[str],
+                limit: int | None) -> Dataset:
+    """Examples of several languages with an equal share of ``limit`` from each (``read_examples`` would fill
+    the limit from the first language alone); one language: ``read_examples``."""
+    share = None if limit is None else math.ceil(limit / len(languages))
+    return concatenate_datasets([read_examples(ctx, data, sources, [lang], share) for lang in languages])

@@ -1,13 +1,17 @@
-"""Zero-shot evaluation of one target task on each of its languages, one cached file per language.
+"""Zero-shot evaluation of one target task on each of its languages and evaluation conditions (clean, and
+each perturbation), one cached file per (language, condition).
 
-A language's scores are written as soon as it is evaluated, next to the phase that produced the model,
-so a re-run after a crash skips the languages already done (the store only receives complete tasks).
+Scores are written as soon as a language is evaluated, next to the phase that produced the model, so a re-run
+after a crash skips what is done (the store only receives complete tasks). With an export folder the
+predictions are written in the XTREME layout too; a cached score whose files are missing is recomputed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel
@@ -17,18 +21,17 @@ from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.metrics import score_task
 from pipeline.run.artifacts import read_json, write_json
+from pipeline.run.conditions import Condition
 from pipeline.run.config import content_hash
 from pipeline.run.context import RunContext, read_examples
+from pipeline.run.export import condition_folder, is_exported
+from pipeline.scoring.export import write_language
 from pipeline.tasks import get_target_task
 
-
-def _cached(path: Path, compute: Callable[[], dict]) -> dict:
-    """``{"metrics": {name: value}, "n_examples", "source", "notes"}`` of one language, computed once."""
-    result = read_json(path)
-    if result is None:
-        result = compute()
-        write_json(path, result)
-    return result
+#: (predictions, references) of one language and condition, or None when no example is left to score.
+Outputs = tuple[Any, Any] | None
+#: Scores of a task: (language, perturbation) -> {"metrics", "n_examples", "source", "notes"}.
+Scores = dict[tuple[str, str], dict]
 
 
 def _cache_dir(ctx: RunContext, phase_key: str, task_id: str, protocol: dict | None = None) -> Path:
@@ -38,28 +41,59 @@ def _cache_dir(ctx: RunContext, phase_key: str, task_id: str, protocol: dict | N
     return ctx.root / phase_key / "eval" / f"{task_id}-{content_hash(depends, 12)}"
 
 
+def _evaluate_all(ctx: RunContext, task_id: str, cache_dir: Path, languages: Iterable[str],
+                  conditions: Sequence[Condition], export: Path | None,
+                  compute: Callable[[str, Condition], tuple[Outputs, dict]]) -> Scores:
+    """Every (language, condition) result: read from the cache, or computed (and exported) now."""
+    data = target_data(get_target_task(task_id))
+    split = ctx.config.eval_split
+    cells = [(lang, condition) for lang in languages for condition in conditions]
+    scores: Scores = {}
+    for lang, condition in tqdm(cells, desc=f"evaluate {task_id}", leave=False):
+        path = cache_dir / condition.cache_name(lang)
+        folder = condition_folder(export, condition.perturbation) if export is not None else None
+        result = read_json(path)
+        if result is None or (folder is not None and not is_exported(folder, task_id, split, lang)):
+            outputs, result = compute(lang, condition)
+            if folder is not None and outputs is not None:
+                write_language(folder, task_id, lang, *outputs, split=split, label_names=data.label_names)
+            write_json(path, result)
+        scores[(lang, condition.perturbation)] = result
+    return scores
+
+
+def _result(task_id: str, lang: str, outputs: Outputs, n_examples: int, source: str, notes: str) -> dict:
+    """A cached result; no metrics when a perturbation left no example (noted, and no rows are written)."""
+    if outputs is None:
+        notes = "; ".join(n for n in (notes, "no example left to score") if n)
+    metrics = score_task(task_id, *outputs, lang) if outputs is not None else {}
+    return {"metrics": metrics, "n_examples": n_examples, "source": source, "notes": notes}
+
+
 def evaluate_trained(ctx: RunContext, task_id: str, model: PreTrainedModel, phase_key: str,
-                     languages: Iterable[str]) -> dict[str, dict]:
-    """Scores of a target-trained ``model`` on every language of ``task_id``."""
+                     languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None) -> Scores:
+    """Scores of a target-trained ``model`` on every language of ``task_id`` under every condition."""
     data = target_data(get_target_task(task_id))
     template = data.eval[ctx.config.eval_split]
 
-    def compute(lang: str) -> dict:
+    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict]:
         examples = read_examples(ctx, data, [template], [lang], ctx.config.limits.max_eval_examples)
-        predictions, references = predictions_and_references(
+        examples, notes = condition.apply(examples, data.head, lang)
+        outputs = predictions_and_references(
             data.head, model, ctx.tokenizer, examples, data.max_seq_length, data.label_names, data.num_labels,
-            ctx.config.eval_batch_size, ctx.device)
-        return {"metrics": score_task(task_id, predictions, references, lang), "n_examples": len(examples),
-                "source": template.for_language(lang, data.lang_codes).describe(), "notes": ""}
+            ctx.config.eval_batch_size, ctx.device) if len(examples) else None
+        source = template.for_language(lang, data.lang_codes).describe()
+        return outputs, _result(task_id, lang, outputs, len(examples), source, notes)
 
-    cache = _cache_dir(ctx, phase_key, task_id)
-    return {lang: _cached(cache / f"{lang}.json", lambda lang=lang: compute(lang))
-            for lang in tqdm(list(languages), desc=f"evaluate {task_id}", leave=False)}
+    return _evaluate_all(ctx, task_id, _cache_dir(ctx, phase_key, task_id), languages, conditions, export, compute)
 
 
 def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, encoder_key: str,
-                       languages: Iterable[str]) -> dict[str, dict]:
-    """Scores of the (intermediate-trained) encoder ``model`` on every language of retrieval task ``task_id``."""
+                       languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None
+                       ) -> Scores:
+    """Scores of the (intermediate-trained) encoder ``model`` on every language of retrieval task ``task_id``
+    under every condition (perturbations change the non-English side of the test pairs; BUCC's threshold is
+    tuned on clean dev pairs, as the system would be before it meets noisy input)."""
     data = target_data(get_target_task(task_id))
     settings = ctx.config.retrieval
     depth = model.config.num_hidden_layers
@@ -68,23 +102,31 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
         raise ValueError(f"retrieval layer {layer} does not exist: the model has {depth} layers")
     max_length = settings.max_length or data.max_seq_length
     is_bucc = data.threshold is not None
-    notes = retrieval.protocol(layer, depth, max_length, settings.margin_k if is_bucc else None)
+    protocol = retrieval.protocol(layer, depth, max_length, settings.margin_k if is_bucc else None)
+    template = data.eval[ctx.config.eval_split]
 
-    def embedded(source, lang: str):
-        examples = read_examples(ctx, data, [source], [lang], ctx.config.limits.max_eval_examples)
+    def embedded(examples):
         return tuple(retrieval.embed(model, ctx.tokenizer, examples[side], layer, max_length,
                                      ctx.config.eval_batch_size, ctx.device) for side in ("source", "target"))
 
-    def compute(lang: str) -> dict:
-        template = data.eval[ctx.config.eval_split]
-        test = embedded(template, lang)
-        if is_bucc:
-            metrics = retrieval.bucc_scores(embedded(data.threshold, lang), test, lang, settings.margin_k)
-        else:
-            metrics = retrieval.tatoeba_scores(*test, lang)
-        return {"metrics": metrics, "n_examples": len(test[0]),
-                "source": template.for_language(lang, data.lang_codes).describe(), "notes": notes}
+    def read(source, lang: str):
+        return read_examples(ctx, data, [source], [lang], ctx.config.limits.max_eval_examples)
 
-    cache = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length, "k": settings.margin_k})
-    return {lang: _cached(cache / f"{lang}.json", lambda lang=lang: compute(lang))
-            for lang in tqdm(list(languages), desc=f"evaluate {task_id}", leave=False)}
+    @cache
+    def threshold_pairs(lang: str):
+        return embedded(read(data.threshold, lang))
+
+    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict]:
+        examples, notes = condition.apply(read(template, lang), data.head, lang)
+        test = embedded(examples)
+        if is_bucc:
+            outputs = retrieval.bucc_outputs(threshold_pairs(lang), test, settings.margin_k)
+        else:
+            outputs = retrieval.tatoeba_outputs(*test)
+        source = template.for_language(lang, data.lang_codes).describe()
+        notes = "; ".join(n for n in (protocol, notes) if n)
+        return outputs, _result(task_id, lang, outputs, len(examples), source, notes)
+
+    cache_dir = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length,
+                                                       "k": settings.margin_k})
+    return _evaluate_all(ctx, task_id, cache_dir, languages, conditions, export, compute)

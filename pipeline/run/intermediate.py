@@ -23,7 +23,7 @@ from pipeline.evaluate.dev import intermediate_dev_score
 from pipeline.models.loading import load_model, read_encoder, save_encoder
 from pipeline.run.artifacts import REPORT, atomic_path, read_json, write_json
 from pipeline.run.config import MLM_TASK, Intermediate, PhaseSettings, content_hash
-from pipeline.run.context import Encoder, RunContext, read_examples
+from pipeline.run.context import Encoder, RunContext, read_examples, read_shares
 from pipeline.run.schedule import dev_limit, dev_scorer, optimisation, phase_steps
 from pipeline.tasks import get_intermediate_task
 from pipeline.train.loop import Selection, TrainStream, train
@@ -43,8 +43,10 @@ def _save_encoder_phase(model: PreTrainedModel, out: Path, report: dict) -> None
 def intermediate_key(ctx: RunContext, spec: Intermediate) -> str:
     """Key of the intermediate phase of ``spec`` (everything its encoder depends on)."""
     config = ctx.config
+    # Several languages train as one stream each (phases cached before that concatenated them: never reuse).
+    per_language = {"language_streams": True} if len(spec.languages) > 1 else {}
     return content_hash({
-        "phase": "intermediate", "model": ctx.model_id, "spec": spec.model_dump(mode="json"),
+        **per_language, "phase": "intermediate", "model": ctx.model_id, "spec": spec.model_dump(mode="json"),
         "mlm": config.mlm_for(spec), "mlm_languages": config.mlm_languages,
         "settings": config.hyperparameters.intermediate.model_dump(mode="json"),
         "limits": config.limits.model_dump(mode="json"), "eval_batch_size": config.eval_batch_size,
@@ -81,23 +83,32 @@ def _mask(collator: DataCollatorForLanguageModeling, batch: dict[str, list]) -> 
     return dict(collator([dict(zip(batch, values)) for values in zip(*batch.values())]))
 
 
-def _task_stream(ctx: RunContext, task_id: str, languages: Sequence[str], settings: PhaseSettings
-                 ) -> tuple[TrainStream, Callable[[], float] | None, str]:
-    """One intermediate task's training stream, its dev scorer (if it has dev data) and a description."""
+def _stream_name(task_id: str, lang: str, languages: Sequence[str]) -> str:
+    """A stream's name in the mixture: the task, or ``task:lang`` when the task trains on several languages."""
+    return task_id if len(languages) == 1 else f"{task_id}:{lang}"
+
+
+def _task_streams(ctx: RunContext, task_id: str, languages: Sequence[str], settings: PhaseSettings
+                  ) -> tuple[list[TrainStream], Callable[[], float] | None, str]:
+    """One intermediate task's training streams (one per language, all training the same model and head), its
+    dev scorer (if it has dev data; an equal share of dev examples per language) and a description."""
     data = intermediate_data(get_intermediate_task(task_id))
-    examples = read_examples(ctx, data, data.train, languages, ctx.config.limits.max_train_examples)
+    examples = {lang: read_examples(ctx, data, data.train, [lang], ctx.config.limits.max_train_examples)
+                for lang in languages}
     label_names = data.label_names
     if data.head == "token_tagging" and label_names is None:
-        label_names = names_from_data(examples["tags"])
+        label_names = names_from_data(tags for part in examples.values() for tags in part["tags"])
     num_labels = len(label_names) if data.head == "token_tagging" else data.num_labels
     model = load_model(ctx.model_id, data.head, num_labels)
-    rows = training_rows(data.head, examples, ctx.tokenizer, data.max_seq_length, label_names, num_labels)
-    stream = TrainStream(task_id, model, rows, settings.batch_size or data.batch_size, ctx.collate())
+    streams = [TrainStream(_stream_name(task_id, lang, languages), model,
+                           training_rows(data.head, part, ctx.tokenizer, data.max_seq_length, label_names, num_labels),
+                           settings.batch_size or data.batch_size, ctx.collate())
+               for lang, part in examples.items()]
     if not data.dev:
-        return stream, None, ""
-    dev = read_examples(ctx, data, data.dev, languages, dev_limit(ctx, settings))
+        return streams, None, ""
+    dev = read_shares(ctx, data, data.dev, languages, dev_limit(ctx, settings))
     score = dev_scorer(ctx, model, data, dev, label_names, num_labels, partial(intermediate_dev_score, data.head))
-    return stream, score, f"{task_id} dev ({len(dev)} examples)"
+    return streams, score, f"{task_id} dev ({len(dev)} examples)"
 
 
 def _share_encoder(streams: list[TrainStream]) -> None:
@@ -123,8 +134,8 @@ def _train_intermediate(ctx: RunContext, spec: Intermediate, out: Path) -> dict:
     if with_mlm or MLM_TASK in spec.tasks:
         streams.append(_mlm_stream(ctx, settings))
     for task_id in (t for t in spec.tasks if t != MLM_TASK):
-        stream, score, description = _task_stream(ctx, task_id, spec.languages, settings)
-        streams.append(stream)
+        task_streams, score, description = _task_streams(ctx, task_id, spec.languages, settings)
+        streams.extend(task_streams)
         if score is not None:
             scorers.append(score)
             described.append(description)
@@ -137,7 +148,7 @@ def _train_intermediate(ctx: RunContext, spec: Intermediate, out: Path) -> dict:
         weights, cap = proportional_weights(sizes, spec.sampling.cap), (spec.sampling.cap if mixture else None)
     for stream in streams:
         stream.weight = weights[stream.name]
-    only = get_intermediate_task(streams[-1].name)
+    only = get_intermediate_task(spec.tasks[-1])
     epochs = settings.epochs or (settings.multi_task_epochs if len(spec.tasks) > 1 else only.epochs)
     steps = phase_steps(sizes, weights, {s.name: s.batch_size for s in streams}, epochs, cap, settings)
     selection = None

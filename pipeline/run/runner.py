@@ -1,6 +1,7 @@
 """Run a config: for every model x seed x intermediate condition, the intermediate phase, then each target
-task (trained, or retrieval straight on the encoder), evaluated on each language, one store batch per
-(target task, seed) so a killed run never leaves a partial task in the store.
+task (trained, or retrieval straight on the encoder), evaluated on each language clean and under each of the
+config's perturbations, one store batch per (target task, seed) so a killed run never leaves a partial task in
+the store.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import torch
 from pipeline.data.spec import target_data
 from pipeline.models.device import DeviceChoice, select_device
 from pipeline.models.loading import canonical_model_name, encoder_parameter_count, load_tokenizer
+from pipeline.run.conditions import Condition, evaluation_conditions
 from pipeline.run.config import Intermediate, RunConfig
-from pipeline.run.evaluation import evaluate_retrieval, evaluate_trained
 from pipeline.run.context import Encoder, RunContext
+from pipeline.run.evaluation import Scores, evaluate_retrieval, evaluate_trained
+from pipeline.run.export import export_root
 from pipeline.run.intermediate import encoder_model, intermediate_phase
 from pipeline.run.target import target_phase
 from pipeline.store import InsertReport, ResultsStore
 from pipeline.tasks import get_target_task
-from pipeline.testing.fixtures import build_fixture_data
+from pipeline.testing.fixtures import build_fixture_data, needs_fixture_build
 from pipeline.testing.tiny_model import build_tiny_model
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -51,18 +54,19 @@ def git_commit() -> str | None:
 
 
 def build_test_assets(config: RunConfig) -> None:
-    """Build the tiny model at each missing model path and the fixture data at a missing data_dir."""
+    """Build the tiny model at each missing model path and the fixture data at a data_dir that lacks it (or holds
+    an older version of it)."""
     for model_id in config.models:
         if not Path(model_id).exists():
             build_tiny_model(model_id)
-    if config.data_dir and not Path(config.data_dir).exists():
+    if config.data_dir and needs_fixture_build(config.data_dir):
         build_fixture_data(config.data_dir)
 
 
-def _rows(cell: Cell, task_id: str, results: dict[str, dict], model_params: int, split: str, policy: str,
+def _rows(cell: Cell, task_id: str, results: Scores, model_params: int, split: str, policy: str,
           device: DeviceChoice) -> list[dict]:
     rows = []
-    for lang, result in results.items():
+    for (lang, perturbation), result in results.items():
         notes = "; ".join(n for n in (policy, result["notes"], f"data {result['source']} (n={result['n_examples']})",
                                       f"device {device.device}/{device.precision}") if n)
         for metric, value in result["metrics"].items():
@@ -71,21 +75,23 @@ def _rows(cell: Cell, task_id: str, results: dict[str, dict], model_params: int,
                 "model_params": model_params, "intermediate_task": cell.intermediate.store_id(),
                 "intermediate_languages": ",".join(cell.intermediate.languages), "mlm_cotraining": cell.mlm,
                 "target_task": task_id, "language": lang, "metric": metric, "value": value, "split": split,
-                "setting": "zero-shot", "seed": cell.seed, "baseline_run_id": cell.baseline_run_id,
-                "test_artifact": cell.is_test_model, "notes": notes,
+                "setting": "zero-shot", "seed": cell.seed, "perturbation": perturbation,
+                "baseline_run_id": cell.baseline_run_id, "test_artifact": cell.is_test_model, "notes": notes,
             })
     return rows
 
 
-def _target_rows(ctx: RunContext, cell: Cell, task_id: str, encoder: Encoder) -> list[dict]:
+def _target_rows(ctx: RunContext, cell: Cell, task_id: str, encoder: Encoder,
+                 conditions: tuple[Condition, ...]) -> list[dict]:
     languages = ctx.config.languages_of(task_id)
+    export = export_root(ctx.config, cell.run_id)
     if target_data(get_target_task(task_id)).head == "retrieval":
         model = encoder_model(ctx, encoder)
-        results = evaluate_retrieval(ctx, task_id, model, encoder.key, languages)
+        results = evaluate_retrieval(ctx, task_id, model, encoder.key, languages, conditions, export)
         policy = encoder.policy
     else:
         model, key, report = target_phase(ctx, task_id, encoder)
-        results = evaluate_trained(ctx, task_id, model, key, languages)
+        results = evaluate_trained(ctx, task_id, model, key, languages, conditions, export)
         policy = "; ".join(p for p in (encoder.policy, report["policy"]) if p)
     return _rows(cell, task_id, results, encoder_parameter_count(model), ctx.config.eval_split, policy, ctx.device)
 
@@ -94,9 +100,18 @@ def run_config(config: RunConfig, config_path: str, store: ResultsStore) -> list
     """Run every cell of ``config``; returns one store report per (cell, target task) batch."""
     if config.build_test_assets:
         build_test_assets(config)
+    threads = torch.get_num_threads()
     if config.torch_threads is not None:
         torch.set_num_threads(config.torch_threads)
+    try:
+        return _run_cells(config, config_path, store)
+    finally:
+        torch.set_num_threads(threads)  # a caller in the same process (tests, notebooks) keeps its setting
+
+
+def _run_cells(config: RunConfig, config_path: str, store: ResultsStore) -> list[InsertReport]:
     device, commit = select_device(), git_commit() or "no-git"
+    conditions = evaluation_conditions(config)
     root = Path(config.output_dir) / "phases"
     reports = []
     for model_id in config.models:
@@ -112,6 +127,8 @@ def run_config(config: RunConfig, config_path: str, store: ResultsStore) -> list
                             None if spec.is_baseline else baseline_id, f"{config_path}#run_id={run_id}@{commit}")
                 encoder = intermediate_phase(ctx, spec)
                 for task_id in config.targets:
-                    rows = _target_rows(ctx, cell, task_id, encoder)
+                    rows = _target_rows(ctx, cell, task_id, encoder, conditions)
                     reports.append(store.insert_results(rows, label=f"run {run_id} {task_id}"))
+                if config.export_predictions:
+                    print(f"predictions of run {run_id} (XTREME layout): {export_root(config, run_id)}/<perturbation>/")
     return reports

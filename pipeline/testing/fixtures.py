@@ -16,6 +16,10 @@ from pathlib import Path
 from pipeline.testing.text import WORDS, join, sentence, word_indices, words
 
 N_TRAIN, N_DEV, N_TEST = 32, 8, 8
+#: Languages of the XNLI translate-train fixture (multi-language intermediate training).
+TRANSLATE_TRAIN_LANGUAGES = ("en", "de", "fr", "ru")
+#: The code-switching lexicon, relative to the fixture root.
+LEXICON = "lexicons/fixture.tsv"
 _LANG_NAMES = {"en": "english", "ar": "arabic", "ru": "russian"}
 _UD_NAMES = {"en": "English", "de": "German", "hi": "Hindi"}
 _TATOEBA = {"de": "deu", "ru": "rus", "zh": "cmn"}
@@ -72,7 +76,7 @@ def _mnli(root: Path) -> None:
 
 
 def _xnli_translate_train(root: Path) -> None:
-    for lang in ("en", "de", "ru"):
+    for lang in TRANSLATE_TRAIN_LANGUAGES:
         for split, n in (("train", N_TRAIN), ("validation", N_DEV)):
             rows = []
             for i in range(n):
@@ -214,6 +218,19 @@ def _hellaswag(root: Path) -> None:
         _write(root, "Rowan/hellaswag", None, split, rows)
 
 
+def _lexicon(root: Path) -> None:
+    """A bilingual word list in ``pipeline.perturb.lexicon``'s format: every fixture word to English and back,
+    so code-switching has words to substitute in every fixture language."""
+    lines = ["src_lang\tsrc_word\ttgt_lang\ttgt_word"]
+    for lang in (lang for lang in WORDS if lang != "en"):
+        pairs = sorted(set(zip(WORDS[lang], WORDS["en"])))
+        lines += [f"{lang}\t{word}\ten\t{english}" for word, english in pairs]
+        lines += [f"en\t{english}\t{lang}\t{word}" for word, english in pairs]
+    path = root / LEXICON
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _wikipedia(root: Path) -> None:
     for lang in ("en", "de", "zh", "ru", "ar", "hi"):
         rows = [{"id": str(i), "url": f"https://{lang}.wikipedia.org/wiki?curid={i}", "title": f"fixture {i}",
@@ -222,7 +239,8 @@ def _wikipedia(root: Path) -> None:
         _write(root, "wikimedia/wikipedia", f"20231101.{lang}", "train", rows)
 
 
-BUILDERS = (_xnli, _mnli, _xnli_translate_train, _pawsx, _tagging, _qa, _retrieval, _xcopa, _hellaswag, _wikipedia)
+BUILDERS = (_xnli, _mnli, _xnli_translate_train, _pawsx, _tagging, _qa, _retrieval, _xcopa, _hellaswag, _lexicon,
+            _wikipedia)
 #: Languages the fixtures hold, per target task (for tiny configs and tests).
 FIXTURE_LANGUAGES = {
     "xnli": ("en", "ru", "zh"), "pawsx": ("en", "de", "zh"), "panx": ("en", "de", "ru"),
@@ -230,6 +248,12 @@ FIXTURE_LANGUAGES = {
     "tydiqa": ("en", "ar", "ru"), "bucc": ("de", "ru", "zh"), "tatoeba": ("de", "ru", "zh"), "xcopa": ("it", "zh"),
 }
 MLM_LANGUAGES = ("en", "de", "zh", "ru", "ar", "hi")
+#: File written last by ``build_fixture_data``, holding ``FIXTURE_VERSION``. Bump the version when a builder
+#: changes, so folders built before are rebuilt by ``needs_fixture_build``'s callers.
+MARKER = "atlas_fixture_data.json"
+FIXTURE_VERSION = 2
+#: A file every fixture build holds, and how many lines it has at most (the hub's XNLI dev set has 37,350).
+_PROBE, _PROBE_LINES = Path("google/xtreme/XNLI/validation.jsonl"), 3 * N_DEV
 
 
 def build_fixture_data(root: str | Path) -> Path:
@@ -237,7 +261,28 @@ def build_fixture_data(root: str | Path) -> Path:
     out = Path(root)
     for build in BUILDERS:
         build(out)
+    (out / MARKER).write_text(json.dumps({"version": FIXTURE_VERSION}) + "\n", encoding="utf-8")
     return out
 
 
-__all__ = ["FIXTURE_LANGUAGES", "MLM_LANGUAGES", "WORDS", "build_fixture_data"]
+def _is_old_fixture_build(root: Path) -> bool:
+    """A folder built before markers existed: it holds the fixture's tiny XNLI dev file (never a real mirror,
+    which must not be overwritten)."""
+    probe = root / _PROBE
+    if not probe.is_file():
+        return False
+    with probe.open(encoding="utf-8") as fh:
+        return sum(1 for _ in zip(range(_PROBE_LINES + 1), fh)) <= _PROBE_LINES
+
+
+def needs_fixture_build(root: str | Path) -> bool:
+    """Whether ``root`` is missing or holds fixture data of an older version (which lacks newer datasets)."""
+    root = Path(root)
+    marker = root / MARKER
+    if marker.is_file():
+        return json.loads(marker.read_text(encoding="utf-8")).get("version") != FIXTURE_VERSION
+    return not root.exists() or _is_old_fixture_build(root)
+
+
+__all__ = ["FIXTURE_LANGUAGES", "LEXICON", "MLM_LANGUAGES", "TRANSLATE_TRAIN_LANGUAGES", "WORDS",
+           "build_fixture_data", "needs_fixture_build"]
