@@ -1,8 +1,8 @@
 """Run `python -m pipeline ...` commands and SIGKILL them at exact points, without paying the start-up each time.
 
-One long-lived process imports the command line once and then serves requests read from stdin, one
-JSON object per line: ``{"argv": [...], "kill": {"kind": "sql" | "call" | "count" | "none", "at": N},
-"report": PATH}``. For each it forks a child that runs ``pipeline.cli.main(argv)`` — exactly what
+One long-lived process (``KillRunner`` starts it) imports the command line once, and the modules
+named as its arguments, then serves requests read from stdin, one JSON object per line:
+``{"argv": [...], "kill": {"kind": "sql" | "call" | "count" | "none", "at": N}, "report": PATH}``. For each it forks a child that runs ``pipeline.cli.main(argv)`` — exactly what
 ``python -m pipeline ARGV`` runs — and answers with two JSON lines: ``{"pid": ...}`` as soon as the
 child exists (so a test can also kill it from outside) and ``{"status": ...}`` when it has ended
 (its exit code, or minus the signal that ended it).
@@ -17,16 +17,21 @@ points; with ``none`` it runs uninstrumented.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class KillSwitch:
@@ -87,6 +92,33 @@ def run_child(request: dict[str, Any]) -> int:
     return code
 
 
+class KillRunner:
+    """The test side: starts this module as a server and sends it one command at a time."""
+
+    def __init__(self, *preload: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.kill_runner", *preload], cwd=REPO, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+
+    def run(self, argv: list[str], report: Path | None = None, kind: str = "none", at: int = 0,
+            kill_after: float | None = None) -> int:
+        """The exit status of one command (``-SIGKILL`` when killed); ``kill_after`` kills it from outside."""
+        assert self.process.stdin and self.process.stdout
+        request = {"argv": argv, "kill": {"kind": kind, "at": at}, "report": str(report or "")}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        pid = json.loads(self.process.stdout.readline())["pid"]
+        if kill_after is not None:
+            time.sleep(kill_after)
+            subprocess.run(["kill", "-9", str(pid)], check=False, capture_output=True)
+        return json.loads(self.process.stdout.readline())["status"]
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
 def serve() -> None:
     for line in sys.stdin:
         request = json.loads(line)
@@ -105,4 +137,6 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
+    for module in sys.argv[1:]:  # modules the served command imports lazily (e.g. pipeline.run.runner)
+        importlib.import_module(module)
     serve()

@@ -12,8 +12,6 @@ import json
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 from pipeline.published import published_rows
 from pipeline.store import RESULT_COLUMNS, ResultsStore
 from pipeline.tasks import get_target_task
-from tests.conftest import REPO
+from tests.reliability.kill_runner import KillRunner
 
 SEED = 20261121
 KILLED = -signal.SIGKILL
@@ -42,36 +40,9 @@ def xnli_rows(run_id: str, seeds: range, shift: float = 0.0) -> list[dict[str, o
     ]
 
 
-class Runner:
-    """The fork server of kill_runner.py: one start-up, then a forked `python -m pipeline` per request."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.kill_runner"], cwd=REPO, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        )
-
-    def run(self, argv: list[str], report: Path | None = None, kind: str = "none", at: int = 0,
-            kill_after: float | None = None) -> int:
-        """The exit status of one command (``-SIGKILL`` when killed); ``kill_after`` kills it from outside."""
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps({"argv": argv, "kill": {"kind": kind, "at": at},
-                                             "report": str(report or "")}) + "\n")
-        self.process.stdin.flush()
-        pid = json.loads(self.process.stdout.readline())["pid"]
-        if kill_after is not None:
-            time.sleep(kill_after)
-            subprocess.run(["kill", "-9", str(pid)], check=False, capture_output=True)
-        return json.loads(self.process.stdout.readline())["status"]
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-
 @pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    server = Runner()
+def runner() -> Iterator[KillRunner]:
+    server = KillRunner()
     yield server
     server.close()
 
@@ -91,7 +62,7 @@ def prepared_store(path: Path) -> Path:
     return path
 
 
-def kill_points(runner: Runner, argv: list[str], initial: Path, work: Path, n_random: int,
+def kill_points(runner: KillRunner, argv: list[str], initial: Path, work: Path, n_random: int,
                 rng: random.Random) -> list[dict[str, object]]:
     """Seeded kill points for one command, from an uninterrupted dry run's counts."""
     shutil.copy(initial, work / "dry.db")
@@ -118,7 +89,7 @@ def kill_points(runner: Runner, argv: list[str], initial: Path, work: Path, n_ra
     ids=["import-csv", "import-published"],
 )
 def test_a_killed_import_leaves_all_or_nothing_and_a_rerun_completes_it(
-    runner: Runner, tmp_path: Path, command: list[str], n_random: int
+    runner: KillRunner, tmp_path: Path, command: list[str], n_random: int
 ) -> None:
     csv = tmp_path / "batch.csv"
     corrected, unchanged = xnli_rows("a", range(34), shift=0.5)[::2], xnli_rows("a", range(34, 68))
