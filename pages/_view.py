@@ -289,6 +289,9 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
     With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX, and
     the CSV is long (one row per cell with its value, half-width and n).
     """
+    if ci is not None:  # cells without an interval are NaN, whatever shape the caller's table had
+        ci = ci.reindex_like(table)
+        n = n.reindex_like(table) if n is not None else None
     shown = table if ci is None else _with_intervals(table, ci, n, digits)
     csv_source = table if ci is None else _long_with_intervals(table, ci, n)
     table_for_report = shown

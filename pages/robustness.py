@@ -38,7 +38,7 @@ def set_order(languages: str) -> tuple[bool, int, str]:
 def wide(table: pd.DataFrame, column: str) -> pd.DataFrame:
     """(language, strength) × intermediate-language set."""
     pivot = table.pivot_table(index=["language", "strength"], columns="intermediate_languages", values=column,
-                              aggfunc="first", sort=True)
+                              aggfunc="first", sort=True, dropna=False)
     return pivot[sorted(pivot.columns, key=set_order)]
 
 
