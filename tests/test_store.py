@@ -216,3 +216,20 @@ def make_row_id(**overrides: object) -> str:
     from pipeline.store.validate import validate_rows
 
     return validate_rows([make_row(**overrides)])[0]["result_id"]
+
+
+def test_a_half_written_snapshot_of_a_killed_reader_is_cleaned_up(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.store import snapshot
+
+    monkeypatch.setattr(snapshot, "_REWRITE_ROWS", 0)
+    store = ResultsStore(store_path)
+    store.insert_results(xnli_rows(2))
+    dead = store_path.with_name(f".{store.snapshot_path.name}.999999999.tmp")  # above any Linux pid_max
+    busy = store_path.with_name(f".{store.snapshot_path.name}.{os.getppid()}.tmp")  # a live process's
+    dead.write_bytes(b"half a snapshot")
+    busy.write_bytes(b"being written")
+    store.read_results()
+    assert store.snapshot_path.exists()
+    assert not dead.exists() and busy.exists()

@@ -117,7 +117,26 @@ def write_snapshot(frame: pd.DataFrame, path: Path, state: StoreState) -> None:
     metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(asdict(state)).encode()}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        _remove_abandoned(path)
         pq.write_table(table.replace_schema_metadata(metadata), temporary)
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Delete half-written snapshots of readers that were killed while writing one."""
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = leftover.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
