@@ -9,7 +9,10 @@ the published results (as the app does on its first start). Then, each in a fres
 * app: the first AppTest run of app.py (empty caches: imports, store, first read, Overview), then
   every page's script (median of --repeat runs after switching to it) and the process's peak RSS.
 
-Run: .venv/bin/python bench/bench_dashboard.py [--sizes 10000 100000 1000000] [--repeat 5] [--quick]
+With ``--profile``, each page also runs once under cProfile (outside AppTest) and the three project
+functions with the most cumulative time are printed: where a slow page spends it.
+
+Run: .venv/bin/python bench/bench_dashboard.py [--sizes 10000 100000 1000000] [--repeat 5] [--quick] [--profile]
 Figures only; nothing is asserted and nothing is written outside a temporary directory.
 """
 
@@ -85,6 +88,37 @@ def measure_app(store_path: Path, repeat: int) -> dict[str, float]:
     return figures
 
 
+def profile_pages(store_path: Path) -> dict[str, dict[str, object]]:
+    """Each page's script under cProfile, outside AppTest (Streamlit's bare mode: widgets keep their
+    defaults), with the project functions that took the most time: where a slow page spends it."""
+    import cProfile
+    import logging
+    import pstats
+    import runpy
+
+    os.environ["ATLAS_STORE"] = str(store_path)
+    logging.disable(logging.WARNING)  # bare mode warns on every widget
+    found = {}
+    for page in PAGES:
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        try:
+            runpy.run_path(str(REPO / page), run_name="__page__")
+        except BaseException as exc:  # noqa: BLE001 - st.stop() and bare-mode quirks end a page early
+            ended = f"ended early: {type(exc).__name__}"
+        else:
+            ended = "ran to the end"
+        profiler.disable()
+        seconds = time.perf_counter() - start
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        own = [(f"{Path(file).relative_to(REPO)}:{line}({name})", cumulative)
+               for (file, line, name), (_, _, _, cumulative, _) in stats.items()
+               if file.startswith((str(REPO / "pipeline"), str(REPO / "pages"))) and name != "<module>"]
+        found[page] = {"seconds": seconds, "ended": ended, "hotspots": sorted(own, key=lambda f: -f[1])[:3]}
+    return found
+
+
 def _child(mode: str, store_path: Path, n: int, repeat: int) -> dict[str, float]:
     """Run one measurement in a fresh interpreter, so caches and memory start empty."""
     out = subprocess.run(
@@ -96,7 +130,7 @@ def _child(mode: str, store_path: Path, n: int, repeat: int) -> dict[str, float]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_size(n: int, repeat: int) -> None:
+def bench_size(n: int, repeat: int, profile: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
         path = Path(tmp) / "synthetic.db"
         start = time.perf_counter()
@@ -112,6 +146,7 @@ def bench_size(n: int, repeat: int) -> None:
         print(f"{label}: read_results() after one more run ({ROWS_PER_RUN} rows)       "
               f"{reads['after_batch']:7.2f} s", flush=True)
         app = _child("app", path, n, repeat)
+        profiles = _child("profile", path, n, repeat) if profile else {}
     print(f"{label}: app first run (fresh process, cold caches)             {app['app_first_run']:7.2f} s")
     print(f"{label}: app process RSS after the first run                   {app['rss_after_first_run_mb']:7.0f} MB")
     for page in PAGES:
@@ -121,6 +156,10 @@ def bench_size(n: int, repeat: int) -> None:
         print(f"{label}: page {page:<22} median of {repeat}          {app[page]:7.2f} s  "
               f"({app[page] / floor:.1f}× floor)")
     print(f"{label}: app process peak RSS                                  {app['peak_rss_mb']:7.0f} MB", flush=True)
+    for page, found in profiles.items():
+        print(f"{label}: profile {page} (bare mode, {found['ended']}): {found['seconds']:.2f} s")
+        for where, seconds in found["hotspots"]:
+            print(f"{label}:     {seconds:7.2f} s  {where}")
 
 
 def main() -> None:
@@ -128,16 +167,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES} only (for run_all.py)")
+    parser.add_argument("--profile", action="store_true", help="also profile each page: where its time goes")
     parser.add_argument("--child-reads", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-profile", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-app", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_reads:
         print(json.dumps(measure_reads(args.child_reads, args.sizes[0], args.repeat)))
     elif args.child_app:
         print(json.dumps(measure_app(args.child_app, args.repeat)))
+    elif args.child_profile:
+        print(json.dumps(profile_pages(args.child_profile)))
     else:
         for n in QUICK_SIZES if args.quick else args.sizes:
-            bench_size(n, args.repeat)
+            bench_size(n, args.repeat, args.profile)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Run every benchmark in bench/ and print their figures as one table.
 
-Run: .venv/bin/python bench/run_all.py [--quick] [--timeout 240]
+Run: .venv/bin/python bench/run_all.py [--quick] [--timeout SECONDS]
 
 Each ``bench_*.py`` runs in its own process, one after another (they share 2 cores), and prints its
 own figure lines; this script only gathers them. With ``--quick``, a script whose source declares a
 ``--quick`` option gets it (its small sizes); the others run with their defaults. A script that
-fails or exceeds the timeout is reported in the table and does not stop the others.
+fails or exceeds its time (``--timeout``; 240 s each with ``--quick``) is reported in the table and
+does not stop the others.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def command(script: Path, quick: bool) -> list[str]:
     return [sys.executable, str(script), *(["--quick"] if quick and offers_quick else [])]
 
 
-def run(script: Path, quick: bool, timeout: float) -> tuple[str, float, list[str]]:
+def run(script: Path, quick: bool, timeout: float | None) -> tuple[str, float, list[str]]:
     """(status, seconds, figure lines) of one benchmark script."""
     cmd = command(script, quick)
     start = time.perf_counter()
@@ -48,14 +49,15 @@ def run(script: Path, quick: bool, timeout: float) -> tuple[str, float, list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: the whole run fits in ~5 minutes")
-    parser.add_argument("--timeout", type=float, default=240, help="seconds allowed per script")
+    parser.add_argument("--timeout", type=float, help="seconds per script (default: 240 with --quick, else none)")
     args = parser.parse_args()
+    timeout = args.timeout or (240 if args.quick else None)
     scripts = sorted(BENCH.glob("bench_*.py"))
     rows = []
     start = time.perf_counter()
     for script in scripts:
-        print(f"running {' '.join(command(script, args.quick)[1:])} …", file=sys.stderr, flush=True)
-        status, seconds, lines = run(script, args.quick, args.timeout)
+        print(f"running {script.name} …", file=sys.stderr, flush=True)
+        status, seconds, lines = run(script, args.quick, timeout)
         figures = [line.strip() for line in lines if line.strip()] or ["(no figures)"]
         rows.append((script.name, f"{status}, {seconds:.0f} s", figures))
     width = max(len(name) for name, _, _ in rows)
