@@ -85,4 +85,4 @@ def warn_if_test_artifacts(frame: pd.DataFrame) -> None:
 
 def sources_of(provenance: pd.Series) -> list[str]:
     """The distinct sources behind a column of (possibly '; '-joined) provenance strings."""
-    return sorted({p for cell in provenance.dropna() for p in str(cell).split("; ") if p})
+    return sorted({p for cell in provenance.dropna().unique() for p in str(cell).split("; ") if p})

@@ -35,6 +35,12 @@ def task_metric(target_task: str, qa_metric: str = "f1") -> str:
     return qa_metric if qa_metric in task.metrics else task.primary
 
 
+def _shown_metric_rows(results: pd.DataFrame, qa_metric: str) -> pd.DataFrame:
+    """The rows in the metric ``task_metric`` picks for their task (looked up once per task)."""
+    metric_of = {task: task_metric(task, qa_metric) for task in results["target_task"].unique()}
+    return results[results["metric"] == results["target_task"].map(metric_of)]
+
+
 def comparisons(results: pd.DataFrame) -> pd.DataFrame:
     """Experiment grids in the results with their number of intermediate tasks, richest first."""
     if results.empty:
@@ -77,7 +83,7 @@ def overview_table(results: pd.DataFrame, show: str = "absolute", qa_metric: str
     if show not in ("absolute", "gain"):
         raise ValueError(f"show must be 'absolute' or 'gain', not {show!r}")
     frame = with_gains(results)
-    frame = frame[frame["metric"] == frame["target_task"].map(lambda t: task_metric(t, qa_metric))]
+    frame = _shown_metric_rows(frame, qa_metric)
     column = "value" if show == "absolute" else "gain"
     frame = frame.dropna(subset=[column])
     records = []
@@ -259,7 +265,7 @@ def overview_intervals(results: pd.DataFrame, qa_metric: str = "f1", method: str
                        correction: str = "holm", alpha: float = 0.05) -> OverviewIntervals:
     """Per (intermediate task, MLM) × target task: the interval of the gain in the language mean,
     paired by seed, and whether it survives the correction across the whole table."""
-    frame = results[results["metric"] == results["target_task"].map(lambda t: task_metric(t, qa_metric))]
+    frame = _shown_metric_rows(results, qa_metric)
     tested = with_gain_intervals(language_means(frame), method=method, correction=correction, alpha=alpha)
     tested = tested[tested["intermediate_task"] != BASELINE]
     if tested.empty:
