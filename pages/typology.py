@@ -102,7 +102,8 @@ if rows.empty:
     st.stop()
 
 left, middle, right = st.columns(3)
-tasks = [t for t in all_target_ids() if t in set(rows["target_task"])]
+present = set(rows["target_task"].unique())
+tasks = [t for t in all_target_ids() if t in present]
 task = url_selectbox("Target task", tasks, key="typ_task", default="xnli", container=left, format_func=display_name)
 of_task = rows[rows["target_task"] == task]
 model = url_selectbox("Model", sorted(of_task["model"].unique()), key="typ_model", default="xlm-roberta-large",
@@ -159,7 +160,7 @@ distance_source = url_radio("Distance source", list(SOURCES), key="typ_source", 
 distance_type = url_selectbox("Distance", list(DISTANCE_TYPES), key="typ_distance", default="syntactic",
                               container=right)
 
-languages = tuple(sorted(set(scope["language"]) | set(source_languages)))
+languages = tuple(sorted(set(scope["language"].unique()) | set(source_languages)))
 distance_long = source_distances(distances(languages, distance_source), source_languages, distance_source, how)
 
 enriched = with_gains(scope)
