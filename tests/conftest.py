@@ -24,3 +24,15 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "atlas.db"
     monkeypatch.setenv("ATLAS_STORE", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_assets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny test model (``model/``) and fixture datasets (``data/``), built once per session."""
+    from pipeline.testing.fixtures import build_fixture_data
+    from pipeline.testing.tiny_model import build_tiny_model
+
+    root = tmp_path_factory.mktemp("tiny-assets")
+    build_tiny_model(root / "model")
+    build_fixture_data(root / "data")
+    return root

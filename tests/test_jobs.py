@@ -24,8 +24,6 @@ from pipeline.jobs.queue import Job
 from pipeline.run.config import RunConfig
 from pipeline.store import ResultsStore
 from pipeline.testing.configs import REPO, TINY_CONFIG
-from pipeline.testing.fixtures import build_fixture_data
-from pipeline.testing.tiny_model import build_tiny_model
 
 SMALL = {"intermediate": ["none"], "targets": {"xnli": {"languages": ["en", "ru"]}}, "seeds": [1]}
 #: A job whose second batch trains for a while: a retrieval task (no training) first, then long XNLI training.
@@ -36,18 +34,9 @@ SLOW = {"intermediate": ["none"], "seeds": [1],
 WAIT_S = 300
 
 
-@pytest.fixture(scope="module")
-def assets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model and fixture data, built once for the module."""
-    root = tmp_path_factory.mktemp("tiny-assets")
-    build_tiny_model(root / "model")
-    build_fixture_data(root / "data")
-    return root
-
-
-def config_yaml(assets: Path, out: Path, **overrides: object) -> str:
+def config_yaml(tiny_assets: Path, out: Path, **overrides: object) -> str:
     raw = yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8"))
-    raw.update(models=[str(assets / "model")], data_dir=str(assets / "data"), output_dir=str(out / "runs"))
+    raw.update(models=[str(tiny_assets / "model")], data_dir=str(tiny_assets / "data"), output_dir=str(out / "runs"))
     raw.update(overrides)
     return yaml.safe_dump(raw, sort_keys=False)
 
@@ -82,9 +71,9 @@ def alive(pid: int) -> bool:
 
 
 def test_a_worker_runs_a_job_end_to_end_and_an_identical_submission_offers_its_results(
-        assets: Path, tmp_path: Path) -> None:
+        tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
-    text = config_yaml(assets, tmp_path, **SMALL)
+    text = config_yaml(tiny_assets, tmp_path, **SMALL)
     first = submit(store, text, "small.yaml")
     assert first.created and first.job.state == "queued"
     worker = cli("worker", "--once", "--store", str(store))
@@ -107,11 +96,11 @@ def test_a_worker_runs_a_job_end_to_end_and_an_identical_submission_offers_its_r
     assert forced.created and forced.job.state == "queued"
 
 
-def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(assets: Path, tmp_path: Path) -> None:
+def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(config_yaml(assets, tmp_path, **SMALL), encoding="utf-8")
-    bad.write_text(config_yaml(assets, tmp_path, **{**SMALL, "targets": {"xnli": {"languages": ["xx"]}}}))
+    good.write_text(config_yaml(tiny_assets, tmp_path, **SMALL), encoding="utf-8")
+    bad.write_text(config_yaml(tiny_assets, tmp_path, **{**SMALL, "targets": {"xnli": {"languages": ["xx"]}}}))
     refused = cli("submit", str(bad), "--store", str(store))
     assert refused.returncode == 2
     assert "bad.yaml: targets: target task 'xnli' has no language(s) ['xx']" in refused.stderr
@@ -122,12 +111,12 @@ def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(as
     assert "queued" in listed.stdout and "tiny-cpu" in listed.stdout
 
 
-def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, assets: Path) -> None:
+def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, tiny_assets: Path) -> None:
     store = tmp_path / "atlas.db"
     queue = JobQueue(store)
     n_jobs, n_claimers = 40, 4
     for seed in range(n_jobs):
-        queue.submit(job_spec(config_yaml(assets, tmp_path, **{**SMALL, "seeds": [seed]}), f"seed{seed}"), "test")
+        queue.submit(job_spec(config_yaml(tiny_assets, tmp_path, **{**SMALL, "seeds": [seed]}), f"seed{seed}"), "test")
     claimer = textwrap.dedent(f"""
         from pipeline.jobs.queue import JobQueue
         queue, taken = JobQueue({str(store)!r}), []
@@ -147,9 +136,9 @@ def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, assets:
 
 
 def test_cancel_of_a_running_job_kills_its_process_group_and_marks_it_cancelled(
-        assets: Path, tmp_path: Path) -> None:
+        tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
-    job_id = submit(store, config_yaml(assets, tmp_path, **SLOW), "slow.yaml").job.job_id
+    job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SLOW), "slow.yaml").job.job_id
     queue = JobQueue(store)
     worker = start_worker(store, "--once")
     running = wait_for(queue, job_id, lambda j: j.pid is not None, "started its run")
@@ -165,9 +154,9 @@ def test_cancel_of_a_running_job_kills_its_process_group_and_marks_it_cancelled(
 
 
 def test_a_killed_worker_leaves_the_job_failed_with_whole_batches_and_retry_resumes(
-        assets: Path, tmp_path: Path) -> None:
+        tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
-    job_id = submit(store, config_yaml(assets, tmp_path, **SLOW), "slow.yaml").job.job_id
+    job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SLOW), "slow.yaml").job.job_id
     queue = JobQueue(store)
     worker = start_worker(store)
     running = wait_for(queue, job_id, lambda j: j.step == 1 and "target xnli" in (j.phase or ""),
@@ -194,10 +183,10 @@ def test_a_killed_worker_leaves_the_job_failed_with_whole_batches_and_retry_resu
     assert set(ResultsStore(store).read_results().target_task) == {"tatoeba", "xnli"}
 
 
-def test_retry_requeues_only_failed_or_cancelled_jobs(assets: Path, tmp_path: Path) -> None:
+def test_retry_requeues_only_failed_or_cancelled_jobs(tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
     queue = JobQueue(store)
-    job_id = submit(store, config_yaml(assets, tmp_path, **SMALL), "small.yaml").job.job_id
+    job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SMALL), "small.yaml").job.job_id
     with pytest.raises(JobError, match="only failed or cancelled"):
         queue.retry(job_id)
     assert cancel(queue, job_id).state == "cancelled"  # a queued job is cancelled at once
@@ -223,10 +212,10 @@ def test_only_one_embedded_worker_serves_a_queue(tmp_path: Path) -> None:
     assert JobQueue(store).live_workers() == []
 
 
-def test_a_slurm_backend_job_runs_through_submitit_local_executor(assets: Path, tmp_path: Path) -> None:
+def test_a_slurm_backend_job_runs_through_submitit_local_executor(tiny_assets: Path, tmp_path: Path) -> None:
     store = tmp_path / "atlas.db"
     cluster = Execution(backend="slurm", partition="gpu", gpus_per_node=0, cpus_per_task=1, timeout_min=10)
-    job_id = submit(store, config_yaml(assets, tmp_path, **SMALL), "small.yaml", cluster).job.job_id
+    job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SMALL), "small.yaml", cluster).job.job_id
     assert run_worker(store, once=True, cluster="local", say=lambda _: None) == 1
     queue = JobQueue(store)
     assert queue.get(job_id).backend_id.startswith("local:")

@@ -16,28 +16,18 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline.jobs import JobQueue, submit
 from pipeline.testing.configs import TINY_CONFIG
-from pipeline.testing.fixtures import build_fixture_data
-from pipeline.testing.tiny_model import build_tiny_model
 from tests.conftest import REPO
 
 WAIT_S = 300
 
 
-@pytest.fixture(scope="module")
-def assets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tiny-assets")
-    build_tiny_model(root / "model")
-    build_fixture_data(root / "data")
-    return root
-
-
 @pytest.fixture
-def saved_configs(assets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config folder holding the tiny config, pointed at the built assets and this test's outputs."""
+def saved_configs(tiny_assets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config folder holding the tiny config, pointed at the built tiny_assets and this test's outputs."""
     folder = tmp_path / "configs"
     folder.mkdir()
     raw = yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8"))
-    raw.update(models=[str(assets / "model")], data_dir=str(assets / "data"), output_dir=str(tmp_path / "runs"))
+    raw.update(models=[str(tiny_assets / "model")], data_dir=str(tiny_assets / "data"), output_dir=str(tmp_path / "runs"))
     (folder / "tiny-cpu.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     monkeypatch.setenv("ATLAS_CONFIG_DIR", str(folder))
     return folder
