@@ -122,13 +122,17 @@ def _per_model(rows: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame
     """One point per (curve, model): the mean of ``column`` over seeds and sources, with what went into it."""
     rows = rows[rows[column].notna()]
     flags = rows["uncertain"].eq(True) if "uncertain" in rows.columns else pd.Series(False, index=rows.index)
-    return (
-        rows.assign(_uncertain=flags)
-        .groupby([*keys, "model", "model_params"], dropna=False, sort=True)
-        .agg(value=(column, "mean"), n=(column, "size"), sources=("source_id", _joined),
-             uncertain=("_uncertain", "any"))
-        .reset_index()
-    )
+    grouped = rows.assign(_uncertain=flags).groupby([*keys, "model", "model_params"], dropna=False, sort=True)
+    points = grouped.agg(value=(column, "mean"), n=(column, "size"), uncertain=("_uncertain", "any")).reset_index()
+    # Joined per distinct source, not per point: most points have one source, shared by thousands of points.
+    distinct = pd.DataFrame({"point": grouped.ngroup().to_numpy(), "source_id": rows["source_id"].to_numpy()})
+    distinct = distinct.drop_duplicates()
+    several = distinct["point"].duplicated(keep=False)
+    alone = distinct[~several].set_index("point")["source_id"]
+    sources = pd.concat([alone.map({source: _joined([source]) for source in alone.unique()}),
+                         distinct[several].groupby("point")["source_id"].agg(_joined)]).sort_index()
+    points.insert(points.columns.get_loc("uncertain"), "sources", sources.to_numpy())
+    return points
 
 
 def scaling_points(results: pd.DataFrame, quantity: str = "score", source_language: str = "en") -> pd.DataFrame:
@@ -141,7 +145,11 @@ def scaling_points(results: pd.DataFrame, quantity: str = "score", source_langua
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, not {quantity!r}")
-    frame = results.assign(family=results["model"].map(model_family))
+    # Only the columns a point is made of: every filter and merge below copies each column it carries.
+    used = [c for c in [*CURVE_COLUMNS, "model", "model_params", "value", "source_id", "uncertain", "run_id", "seed"]
+            if c in results.columns]
+    families = {model: model_family(model) for model in results["model"].unique()}
+    frame = results[used].assign(family=results["model"].map(families))
     if quantity == "score":
         return _per_model(frame, "value", CURVE_COLUMNS)
     gaps = with_transfer_gap(frame, source_language)
