@@ -61,8 +61,8 @@ def _relabelled_gains(frame: pd.DataFrame, unit: list[str], is_base: pd.Series, 
     task's, so the statistics layer matches, pairs and resamples as it does for gains; the output
     has the unit's columns back and the label in ``label``.
     """
-    units = frame[unit].drop_duplicates().reset_index(drop=True)
-    unit_id = frame[unit].merge(units.reset_index(names="_unit"), on=unit, how="left")["_unit"].to_numpy()
+    unit_id = frame.groupby(unit, dropna=False, sort=False).ngroup().to_numpy()  # numbered as first seen
+    units = frame[unit].iloc[np.unique(unit_id, return_index=True)[1]].reset_index(drop=True)
     relabelled = frame[[*CONDITION_COLUMNS, "run_id", "value", "seed"]].assign(
         model=unit_id, intermediate_task=np.where(is_base, BASELINE, label))
     gains = gains_with_ci(relabelled, confidence=confidence, n_boot=n_boot, rng_seed=rng_seed)
