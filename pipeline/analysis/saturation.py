@@ -272,10 +272,12 @@ def saturation_points(results: pd.DataFrame, average_languages: bool = True) -> 
     number of comma-separated codes; ``n_sets_at_k`` warns when different language sets of the same
     size are pooled (e.g. two sweep orders).
     """
-    rows = results[results["language"] != LANGUAGE_MEAN].copy()
-    rows["k"] = rows["intermediate_languages"].astype(str).str.split(",").map(len)
     keys = ["model", "intermediate_task", "intermediate_languages", "mlm_cotraining", "target_task", "metric",
             "split", "setting", "perturbation", "k"]
+    # Averaged points keep only these columns, so the rows are filtered without the others.
+    used = results[[*keys[:-1], "run_id", "seed", "language", "value"]] if average_languages else results
+    rows = used[used["language"] != LANGUAGE_MEAN].copy()
+    rows["k"] = rows["intermediate_languages"].astype(str).str.count(",") + 1
     seed = rows["seed"].astype("Int64").astype("string").fillna("-")
     if average_languages:
         rows = rows.assign(_seed=seed).groupby([*keys, "run_id", "_seed"], dropna=False, sort=True).agg(
