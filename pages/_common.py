@@ -14,6 +14,7 @@ from pages._view import url_multiselect, url_toggle
 from pipeline.analysis.tables import filter_results
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_path
+from pipeline.tasks import LANGUAGE_MEAN
 
 #: Sidebar filters that apply to every page: column -> label.
 GLOBAL_FILTERS = {"source": "Source", "model": "Model", "setting": "Setting", "split": "Split"}
@@ -72,6 +73,15 @@ def current_results() -> pd.DataFrame:
     if not chosen["uncertain"]:
         filtered = filtered[~filtered["uncertain"]]
     return filtered
+
+
+def per_language_results(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows measured on one language (not a published mean); stops the page, saying why, if none."""
+    rows = results[results["language"] != LANGUAGE_MEAN]
+    if rows.empty:
+        st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
+        st.stop()
+    return rows
 
 
 def warn_if_test_artifacts(frame: pd.DataFrame) -> None:

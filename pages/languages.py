@@ -4,7 +4,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
+from pages._common import (
+    UNCERTAIN_MARK,
+    current_results,
+    per_language_results,
+    sources_of,
+    warn_if_test_artifacts,
+)
 from pages._view import (
     finish_page,
     show_chart,
@@ -16,7 +22,7 @@ from pages._view import (
 )
 from pipeline.analysis.tables import language_table, mean_transfer_gap
 from pipeline.presentation.palette import DIVERGING, SEQUENTIAL, colour_map
-from pipeline.tasks import BASELINE, LANGUAGE_MEAN, display_name
+from pipeline.tasks import BASELINE, display_name
 
 MEASURES = {
     "value": "Score",
@@ -26,11 +32,7 @@ MEASURES = {
 
 start_page("Languages", "Per-language zero-shot scores, gains over the baseline and the English-minus-language "
            "transfer gap, for one target task and one setting at a time.")
-results = current_results()
-per_language = results[results["language"] != LANGUAGE_MEAN]
-if per_language.empty:
-    st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
-    st.stop()
+per_language = per_language_results(current_results())
 
 left, middle, right = st.columns(3)
 task = url_selectbox("Target task", list(per_language["target_task"].unique()), key="task", container=left,

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import current_results, sources_of, warn_if_test_artifacts
+from pages._common import current_results, per_language_results, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.correlation import (
     AGGREGATIONS,
@@ -24,7 +24,7 @@ from pipeline.analysis.gains import with_gains, with_transfer_gap
 from pipeline.analysis.stats import CORRECTIONS
 from pipeline.analysis.tables import task_metric
 from pipeline.presentation.palette import COLOURS, DIVERGING
-from pipeline.tasks import BASELINE, LANGUAGE_MEAN, all_target_ids, display_name, target_tasks
+from pipeline.tasks import BASELINE, all_target_ids, display_name, target_tasks
 from pipeline.typology import DISTANCE_TYPES, LANGUAGES, SOURCES, distance_table
 
 MEASURE_LABELS = {"transfer_gap": "Transfer gap (source − language)", "gain": "Gain from intermediate training"}
@@ -95,11 +95,7 @@ start_page("Typology", "One point per target language: its URIEL distance to the
            "transfer gap or its gain from intermediate training (y), with Pearson, Spearman and Kendall "
            "coefficients and 95% intervals (Lauscher et al. 2020; LangRank, Lin et al. 2019). Below four "
            "languages there is no coefficient.")
-results = current_results()
-rows = results[results["language"] != LANGUAGE_MEAN]
-if rows.empty:
-    st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
-    st.stop()
+rows = per_language_results(current_results())
 
 left, middle, right = st.columns(3)
 present = set(rows["target_task"].unique())

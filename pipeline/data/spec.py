@@ -104,7 +104,6 @@ def target_data(task: TargetTask) -> TaskData:
     data = task.extra.get("data")
     if data is None or task.head not in DEFAULT_COLUMNS:
         raise DataSpecError(f"target task {task.id!r} has no readable data declaration in the registry")
-    columns = _columns(task.head, data.get("columns"))
     train = dev = ()
     if "train" in data:
         block = data["train"]

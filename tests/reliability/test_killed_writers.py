@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from pipeline.published import published_rows
-from pipeline.store import RESULT_COLUMNS, ResultsStore
+from pipeline.store import ResultsStore
 from pipeline.tasks import get_target_task
 from tests.reliability.kill_runner import KillRunner
 
