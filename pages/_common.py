@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages._view import url_multiselect, url_toggle
+from pages._view import mark_test_artifacts, url_multiselect, url_toggle
+from pipeline.analysis.artifacts import ARTIFACT_NOTE, apply_artifact_rule, has_test_artifacts, include_by_default
 from pipeline.analysis.tables import filter_results
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_path
@@ -50,6 +51,17 @@ def load_results() -> pd.DataFrame:
     return _read(str(store.path), store.data_version())
 
 
+def _artifact_switch(results: pd.DataFrame) -> bool:
+    """The global "include test artefacts" toggle: off unless the store holds nothing but test artefacts."""
+    n_artifacts = int(results["test_artifact"].sum())
+    return url_toggle(
+        "Include test artefacts", key="artifacts", default=include_by_default(results["test_artifact"]),
+        container=st.sidebar, disabled=n_artifacts == 0,
+        help=f"{n_artifacts} stored rows come from the tiny test model (pipeline checks, not findings). "
+             "They are left out unless this is on; when on, they are labelled in every chart, table and export.",
+    )
+
+
 def _render_global_filters(results: pd.DataFrame) -> dict[str, Any]:
     """Sidebar multiselects (empty = everything) whose values live in the URL and hold across pages."""
     st.sidebar.header("Filters")
@@ -66,8 +78,10 @@ def _render_global_filters(results: pd.DataFrame) -> dict[str, Any]:
 
 
 def current_results() -> pd.DataFrame:
-    """Draw the global sidebar filters and return the stored rows that pass them."""
-    results = load_results()
+    """Draw the global sidebar filters and return the stored rows that pass them (test artefacts
+    only when the switch is on, then labelled)."""
+    stored = load_results()
+    results = apply_artifact_rule(stored, include=_artifact_switch(stored))
     chosen = _render_global_filters(results)
     filtered = filter_results(results, {column: chosen[column] for column in GLOBAL_FILTERS})
     if not chosen["uncertain"]:
@@ -85,12 +99,11 @@ def per_language_results(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def warn_if_test_artifacts(frame: pd.DataFrame) -> None:
-    """Tiny-model runs exercise the pipeline; say so wherever they are shown."""
-    if "test_artifact" in frame and frame["test_artifact"].any():
-        st.warning(
-            "This view includes results of a tiny test model (test artefacts of the pipeline, not findings).",
-            icon="🧪",
-        )
+    """Tiny-model runs exercise the pipeline: say so on the page and label every chart, table and
+    export drawn after this call (and the page's report section) when ``frame`` holds any."""
+    if has_test_artifacts(frame):
+        st.warning(f"This view includes results of a tiny test model. {ARTIFACT_NOTE}", icon="🧪")
+        mark_test_artifacts()
 
 
 def sources_of(provenance: pd.Series) -> list[str]:

@@ -16,7 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pipeline.presentation.figures import StaticExportUnavailable, to_html, to_static
+from pipeline.analysis.artifacts import ARTIFACT_NOTE
+from pipeline.presentation.figures import StaticExportUnavailable, label_test_artifacts, to_html, to_static
 from pipeline.presentation.latex import to_latex
 from pipeline.presentation.palette import COLOURS
 from pipeline.presentation.report import ReportItem, ReportSection
@@ -205,6 +206,19 @@ def _section() -> ReportSection:
     return st.session_state["report"][st.session_state["current_page"]]
 
 
+def mark_test_artifacts() -> None:
+    """From here on, this page's charts, tables, exports and report section are labelled as showing
+    test artefacts."""
+    _section().test_artifacts = True
+
+
+def _artifact_labels(name: str, caption: str) -> tuple[str, str]:
+    """The export file name and caption, labelled when the page shows test artefacts."""
+    if not _section().test_artifacts:
+        return name, caption
+    return f"{name}-test-artefacts", f"{caption} {ARTIFACT_NOTE}".strip()
+
+
 def finish_page(sources: Sequence[str]) -> None:
     """The numbered sources of the page (also kept for the report) and the link to this view."""
     section = _section()
@@ -247,6 +261,9 @@ def _static(figure: go.Figure, fmt: str) -> Callable[[], bytes | str]:
 def show_chart(figure: go.Figure, name: str, key: str, title: str = "", caption: str = "") -> None:
     """Draw a figure with PNG / SVG / HTML downloads and add it to the page's report section."""
     styled(figure)
+    if _section().test_artifacts:
+        label_test_artifacts(figure)
+    name, caption = _artifact_labels(name, caption)
     st.plotly_chart(figure, width="stretch", key=key)
     if caption:
         st.caption(caption)
@@ -281,6 +298,11 @@ def _long_with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame 
     return long.reset_index()
 
 
+def _csv(table: pd.DataFrame, index: bool, artifacts: bool) -> str:
+    """The table as CSV; a leading ``#`` comment line labels test artefacts (``pandas.read_csv(comment="#")``)."""
+    return (f"# {ARTIFACT_NOTE}\n" if artifacts else "") + table.to_csv(index=index)
+
+
 def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", caption: str = "",
                ci: pd.DataFrame | None = None, n: pd.DataFrame | None = None, index: bool = True,
                digits: int = 1) -> None:
@@ -289,6 +311,8 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
     With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX, and
     the CSV is long (one row per cell with its value, half-width and n).
     """
+    name, caption = _artifact_labels(name, caption)
+    artifacts = _section().test_artifacts
     if ci is not None:  # cells without an interval are NaN, whatever shape the caller's table had
         ci = ci.reindex_like(table)
         n = n.reindex_like(table) if n is not None else None
@@ -304,7 +328,7 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
         st.caption(caption)
     latex_source = table if index else table.set_index(table.columns[0])
     _download_row(key, name, [
-        ("CSV", lambda: csv_source.to_csv(index=index and ci is None), "csv", "text/csv"),
+        ("CSV", lambda: _csv(csv_source, index and ci is None, artifacts), "csv", "text/csv"),
         ("LaTeX", lambda: to_latex(latex_source, caption=caption or title or name, digits=digits, ci=ci), "tex",
          "text/x-tex"),
     ])

@@ -189,7 +189,8 @@ def _grid_of(run_ids: tuple[str, ...], data_version: int) -> dict[str, str] | No
     keys = ("source_id", "model", "split", "setting")
     grids = comparisons(results)
     match = grids[(grids[list(keys)] == [first[k] for k in keys]).all(axis=1)]
-    return {"grid": comparison_label(match.iloc[0]), "model": first["model"], "task": first["target_task"]}
+    return {"grid": comparison_label(match.iloc[0]), "model": first["model"], "task": first["target_task"],
+            "artifacts": "1" if rows["test_artifact"].any() else "0"}
 
 
 def _links(job: Job) -> None:
@@ -198,9 +199,10 @@ def _links(job: Job) -> None:
         st.caption("No rows of this job in the store (it may have been reset).")
         return
     left, right = st.columns(2)
-    left.link_button("Open in Overview", "./?" + urlencode({"grid": found["grid"]}), icon="📊")
+    left.link_button("Open in Overview", "./?" + urlencode({"grid": found["grid"], "artifacts": found["artifacts"]}), icon="📊")
     right.link_button("Open in Languages", "./languages?" + urlencode(
-        {"model": found["model"], "task": found["task"], "compare": "intermediate"}), icon="🌍")
+        {"model": found["model"], "task": found["task"], "compare": "intermediate", "artifacts": found["artifacts"]}),
+        icon="🌍")
 
 
 def _job_card(queue: JobQueue, job: Job, allowed: bool) -> None:

@@ -13,8 +13,10 @@ from tests.conftest import REPO
 PAGES = ["pages/overview.py", "pages/languages.py", "pages/sources.py"]
 
 
-def open_app() -> AppTest:
+def open_app(**link: str) -> AppTest:
+    """The app run once, opened on a link with these URL parameters (e.g. ``artifacts="1"``)."""
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    app.query_params.update(link)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -103,7 +105,7 @@ def test_pipeline_runs_with_one_language_and_test_artefacts_are_labelled(store_p
          "language": "de", "metric": "accuracy", "value": 51.0, "split": "test", "setting": "zero-shot",
          "seed": 1, "test_artifact": True},
     ])
-    app = open_app()
+    app = open_app(artifacts="1")
     app.multiselect(key="model").set_value(["tiny-xlmr"]).run()
     assert any("tiny test model" in w.value for w in app.warning)
     on_page(app, "pages/languages.py")

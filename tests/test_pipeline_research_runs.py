@@ -166,7 +166,7 @@ def test_exported_predictions_rescore_to_the_stored_numbers(request: pytest.Fixt
 def _app_on(page: str, store_path: Path, work: Path):
     ResultsStore(store_path).insert_results(ResultsStore(work / "atlas.db").read_results().to_dict("records"),
                                             label="tiny research runs")
-    return on_page(open_app(), page)
+    return on_page(open_app(artifacts="1"), page)
 
 
 def test_robustness_page_draws_drops_from_the_tiny_run(robustness: RunConfig, work: Path, store_path: Path) -> None:

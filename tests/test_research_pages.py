@@ -50,7 +50,7 @@ def tiny_run_rows(language_sets: list[str], seeds: tuple[int, ...] = (1, 2)) -> 
 
 def with_tiny_run(store_path: Path, language_sets: list[str]):
     ResultsStore(store_path).insert_results(tiny_run_rows(language_sets), label="tiny-cpu run")
-    app = open_app()
+    app = open_app(artifacts="1")
     app.multiselect(key="model").set_value([TINY]).run()
     return app
 

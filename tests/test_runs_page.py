@@ -86,8 +86,12 @@ def test_compose_submit_watch_and_find_the_rows_in_the_overview(queue: JobQueue)
     rerun(app)
     links = {button.proto.label: button.proto.url for button in app.get("link_button")}
     assert "grid=pipeline" in links["Open in Overview"] and "model=tiny-xlmr-test" in links["Open in Languages"]
+    assert "artifacts=1" in links["Open in Overview"], "a tiny run's link shows its test artefacts"
 
     app.switch_page("pages/overview.py")
+    rerun(app)
+    assert not any(o.startswith("pipeline") for o in app.selectbox(key="grid").options), "hidden by default"
+    app.toggle(key="artifacts").set_value(True)
     rerun(app)
     grid = next(o for o in app.selectbox(key="grid").options if o.startswith("pipeline · tiny-xlmr-test"))
     app.selectbox(key="grid").set_value(grid)

@@ -41,7 +41,7 @@ def heatmap_z(app) -> list[list[float | None]]:
 
 def test_switching_holm_and_bh_changes_which_gains_are_dimmed(store_path: Path) -> None:
     ResultsStore(store_path).insert_results(seeded_rows())
-    app = open_app()
+    app = open_app(artifacts="1")
     grid = next(o for o in app.selectbox(key="grid").options if "tiny-test-model" in o)
     app.selectbox(key="grid").set_value(grid).run()
     app.radio(key="show").set_value("gain").run()
@@ -71,7 +71,7 @@ def test_published_gains_are_single_values_without_intervals(store_path: Path) -
 
 def test_language_gains_carry_intervals_and_the_mask_follows_the_correction(store_path: Path) -> None:
     ResultsStore(store_path).insert_results(seeded_rows())
-    app = on_page(open_app(), "pages/languages.py")
+    app = on_page(open_app(artifacts="1"), "pages/languages.py")
     app.radio(key="compare").set_value("intermediate").run()
     app.selectbox(key="model_shown").set_value("tiny-test-model").run()
     app.radio(key="measure").set_value("gain").run()

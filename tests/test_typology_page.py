@@ -141,7 +141,7 @@ def test_gain_after_multilingual_intermediate_training_uses_its_languages_as_sou
     ResultsStore(store_path).insert_results(baseline + tuned, label="fixture")
     gains = pd.DataFrame({"language": languages, "value": [float((i * 7) % 5) for i in range(len(languages))]})
 
-    app = open_page(typ_model="tiny-xlmr", typ_measure="gain")
+    app = open_page(typ_model="tiny-xlmr", typ_measure="gain", artifacts="1")
     assert any("tiny test model" in w.value for w in app.warning)
     assert app.selectbox(key="typ_inter").value == "mnli@de,en"
     assert app.selectbox(key="typ_source_lang").options == ["English", "German", "German + English"]

@@ -11,6 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from pipeline.analysis.artifacts import ARTIFACT_NOTE
+
 
 @dataclass
 class ReportItem:
@@ -30,6 +32,7 @@ class ReportSection:
     items: list[ReportItem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     link: str = ""
+    test_artifacts: bool = False  # the view showed tiny-model results: the report says so
 
 
 _STYLE = """
@@ -38,6 +41,7 @@ h1{font-size:1.8em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-t
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0} th,td{padding:.25em .6em;text-align:right}
 th{border-bottom:1px solid #444} td:first-child,th:first-child{text-align:left}
 .caption{color:#555;font-size:.9em} .sources{font-size:.8em;color:#444} .meta{color:#777;font-size:.85em}
+.artifact{background:#fff3cd;border-left:4px solid #cc8a00;padding:.4em .8em}
 """
 
 
@@ -47,9 +51,13 @@ def build_report(title: str, sections: list[ReportSection], note: str = "") -> s
              f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
              f"<p class='meta'>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Transfer Atlas. "
              f"{html.escape(note)}</p>"]
+    if any(section.test_artifacts for section in sections):
+        parts.append(f"<p class='artifact'>{html.escape(ARTIFACT_NOTE)} The sections concerned say so.</p>")
     plotly_inlined = False
     for section in sections:
         parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.test_artifacts:
+            parts.append(f"<p class='artifact'>{html.escape(ARTIFACT_NOTE)}</p>")
         if section.link:
             parts.append(f"<p class='meta'>View: <a href='{html.escape(section.link)}'>{html.escape(section.link)}</a></p>")
         for item in section.items:
