@@ -9,7 +9,7 @@ the code mapping, ``AGREEMENT.md`` for how far the two sources agree.
 
 from pipeline.typology.cache import COLUMNS, DEFAULT_CACHE, cached_languages, read_cache, write_cache
 from pipeline.typology.distances import DISTANCE_TYPES, SOURCES, compute_table, distance, distance_table
-from pipeline.typology.languages import LANGUAGES, Language, benchmark_languages, get_language
+from pipeline.typology.languages import LANGUAGES, Language, benchmark_languages, get_language, xtreme_code
 
 __all__ = [
     "COLUMNS",
@@ -26,4 +26,5 @@ __all__ = [
     "get_language",
     "read_cache",
     "write_cache",
+    "xtreme_code",
 ]

@@ -20,6 +20,11 @@ sw    swh          (Coastal) Swahili (swa)
 zh    cmn          Mandarin Chinese (zho)
 ====  ===========  =====================================================================
 
+``corpus_tags`` are the other tags pretraining-corpus tables file a language under (mC4 calls
+Tagalog ``fil``; CC-100 splits Chinese into ``zh-Hans``, which XTREME's Chinese is, and ``zh-Hant``);
+``xtreme_code`` maps any such tag back to this table, and romanized or other-script variants
+(``hi-Latn``, ``zh-Hant``) to nothing, because the benchmarks do not test them.
+
 ``lang2vec_code`` differs from ``iso639_3`` in one place: lang2vec's ``fam`` vector of ``ekk`` is
 empty (Standard Estonian is not placed in its Glottolog tree), so lang2vec is asked for ``est``,
 whose vector places it under Uralic > Finnic. ``family`` and ``script`` are for display only (the
@@ -46,6 +51,7 @@ class Language:
     script: str
     macrolanguage: str | None = None
     lang2vec_override: str | None = None
+    corpus_tags: tuple[str, ...] = ()
 
     @property
     def lang2vec_code(self) -> str:
@@ -97,18 +103,29 @@ _TABLE: tuple[Language, ...] = (
     Language("ta", "tam", "Tamil", "Dravidian", "Tamil"),
     Language("te", "tel", "Telugu", "Dravidian", "Telugu"),
     Language("th", "tha", "Thai", "Tai-Kadai", "Thai"),
-    Language("tl", "tgl", "Tagalog", "Austronesian", "Latin"),
+    Language("tl", "tgl", "Tagalog", "Austronesian", "Latin", corpus_tags=("fil",)),
     Language("tr", "tur", "Turkish", "Turkic", "Latin"),
     Language("uk", "ukr", "Ukrainian", _IE, "Cyrillic"),
     Language("ur", "urd", "Urdu", _IE, "Arabic"),
     Language("vi", "vie", "Vietnamese", "Austroasiatic", "Latin"),
     Language("wo", "wol", "Wolof", "Atlantic-Congo", "Latin"),
     Language("yo", "yor", "Yoruba", "Atlantic-Congo", "Latin"),
-    Language("zh", "cmn", "Chinese", "Sino-Tibetan", "Han"),
+    Language("zh", "cmn", "Chinese", "Sino-Tibetan", "Han", corpus_tags=("zh-Hans",)),
 )
 
 #: XTREME code -> Language.
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _TABLE}
+
+
+#: Every tag a pretraining-corpus table may use -> XTREME code.
+_BY_TAG: dict[str, str] = {code: code for code in LANGUAGES} | {
+    tag: lang.code for lang in _TABLE for tag in lang.corpus_tags
+}
+
+
+def xtreme_code(tag: str) -> str | None:
+    """The XTREME code of a corpus table's language tag (ISO 639-1/3 or BCP-47); None if no benchmark tests it."""
+    return _BY_TAG.get(tag)
 
 
 def get_language(code: str) -> Language:
