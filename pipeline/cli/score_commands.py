@@ -15,11 +15,38 @@ from pipeline.cli.common import UserError, add_store_argument, open_store
 from pipeline.scoring import Attribution, ScoringError, folder_rows, jiant_rows, read_jiant_run, score_folder
 from pipeline.scoring.layout import SPLITS
 from pipeline.scoring.report import BENCHMARKS, render, summarise
+from pipeline.perturb import CLEAN, format_perturbation, parse_perturbation
 from pipeline.store import ValidationError, validate_rows
 from pipeline.store.validate import SETTINGS
 from pipeline.tasks import BASELINE, resolve_intermediate_label, validate_intermediate
 
 _SETTINGS = sorted(SETTINGS - {"not-stated"})
+
+#: What `score --help` says about agreeing with XTREME's evaluate.py (README.md says the same).
+FIDELITY = """\
+Every file is read as google-research/xtreme's evaluate.py reads it, and gets its number to 1e-9:
+  same number as evaluate.py, with a warning naming file and line:
+    blank lines in label files (each is an example with an empty label; in BUCC the pair ('',));
+    a blank line after a blank line in tagging files (an empty sentence); a UTF-8 byte-order mark on a
+    line file (kept in the first entry, which then never matches); duplicated JSON keys (last one wins);
+    questions or mentions without a prediction (score 0); predictions for unknown ids (ignored).
+  read the same way, silently: CRLF or CR line ends, a missing final newline, spaces and tabs around an entry.
+  refused, naming file (and line), where evaluate.py crashes:
+    line or sentence counts that differ; tags per sentence that differ; empty classification or tagging
+    files; a BOM on a JSON or JSONL file; invalid JSON; a blank line in XCOPA .jsonl; a question whose
+    prediction is not text; SQuAD structure errors; a Mewsli-X gold that is not a list of ids; non-UTF-8.
+  refused where evaluate.py would silently miscount:
+    a BUCC line that is not two tab-separated ids; a question id listed twice in QA labels; a top-level
+    key 'data' in a predictions or Mewsli-X file (evaluate.py reads it as the whole file); a Mewsli-X
+    prediction that is not a list of ids; labels with no BUCC pair or no Mewsli-X mention (scored 0).
+Beyond evaluate.py: a task folder may hold some of its languages (the task score needs all of them), and
+task folders may be named by alias. Mewsli-X: XTREME-R's test-<lang>.json ({mention id: [entity ids]}) or
+JSON lines; XCOPA: XTREME-R's test-<lang>.jsonl ({"label": ..} per line) or label lines (.tsv).
+Tagging F1 uses XTREME's chunk types (seqeval 0.0.x, as the published numbers and evaluate_test.py: NOUN is
+type NOUN); evaluate.py run under seqeval >= 1.0 gives other UD-POS numbers.
+The XTREME-R overall score needs LAReQA, which evaluate.py cannot score from files: it is never printed;
+the mean of the scored tasks is shown labelled "partial, not comparable to the leaderboard".
+"""
 
 
 def _intermediate(value: str | None) -> str | None:
@@ -41,13 +68,23 @@ def _validated(rows: list[dict]) -> list[dict]:
         raise UserError(f"nothing was stored: {exc}") from None
 
 
+def _perturbation(value: str) -> str:
+    """``--perturbation``: ``none`` or ``<name>@<strength>`` as the store writes it."""
+    if value.strip() == CLEAN:
+        return CLEAN
+    try:
+        return format_perturbation(parse_perturbation(value))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _score(args: argparse.Namespace) -> int:
     # Missing answers are reported per file below; the metric's own log line would say it twice.
     logging.getLogger("pipeline.metrics.qa").setLevel(logging.ERROR)
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UserError(f"--json: the folder of {args.json} does not exist")
     attribution = Attribution(args.model, _intermediate(args.intermediate) or BASELINE, args.split, args.setting,
-                              args.seed, args.test_artifact)
+                              args.seed, args.test_artifact, args.perturbation)
     try:
         scores, skipped = score_folder(Path(args.predictions), Path(args.labels), args.split)
     except ScoringError as exc:
@@ -101,7 +138,9 @@ def _add_attribution(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     score = subparsers.add_parser(
-        "score", help="score an XTREME-format predictions folder against a labels folder and store the results")
+        "score", help="score an XTREME-format predictions folder against a labels folder and store the results",
+        description="Score an XTREME-format predictions folder against a labels folder and store the results.",
+        epilog=FIDELITY, formatter_class=argparse.RawDescriptionHelpFormatter)
     score.add_argument("--predictions", required=True, help="folder of <task>/<split>-<lang>.{tsv,json,jsonl} files")
     score.add_argument("--labels", required=True, help="labels folder of the same layout")
     score.add_argument("--benchmark", default="xtreme", choices=BENCHMARKS, help="whose averages to report")
@@ -109,6 +148,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--split", default="test", choices=SPLITS, help="which files to score and the rows' split")
     score.add_argument("--seed", type=int, default=None, help="fine-tuning seed of these predictions, if known")
     score.add_argument("--json", default=None, metavar="OUT", help="also write the summary as JSON to OUT")
+    score.add_argument("--perturbation", default=CLEAN, type=_perturbation, metavar="NAME@STRENGTH",
+                       help="the predictions are on perturbed inputs, e.g. char_noise@0.1 (default: none)")
     _add_attribution(score)
     score.set_defaults(handler=_score)
 

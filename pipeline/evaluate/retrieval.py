@@ -47,8 +47,11 @@ def tatoeba_outputs(foreign: np.ndarray, english: np.ndarray) -> tuple[list[int]
 
 
 def _candidates(source: np.ndarray, target: np.ndarray, k: int) -> tuple[list[tuple[str, str, float]], set]:
-    """Margin-mined (source id, target id, score) candidates and the gold pairs (row i <-> row i)."""
-    mined = [(f"s{i}", f"t{j}", score) for i, j, score in mine_candidates(source, target, k=k, threshold=-np.inf)]
+    """Margin-mined (source id, target id, score) candidates and the gold pairs (row i <-> row i).
+
+    As XTREME's ``mine_bitext`` writes them: only pairs with a margin above 0 are candidates.
+    """
+    mined = [(f"s{i}", f"t{j}", score) for i, j, score in mine_candidates(source, target, k=k, threshold=0.0)]
     return mined, {(f"s{i}", f"t{i}") for i in range(len(source))}
 
 
@@ -57,6 +60,6 @@ def bucc_outputs(dev: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.
     """BUCC (mined pairs, gold pairs) on ``test`` at the margin threshold that maximises F1 on ``dev`` (each:
     source, target embeddings)."""
     dev_candidates, dev_gold = _candidates(*dev, k)
-    threshold = bucc_best_threshold(dev_candidates, dev_gold)
+    threshold = bucc_best_threshold(dev_candidates, dev_gold) if dev_candidates else 0.0
     test_candidates, test_gold = _candidates(*test, k)
     return pairs_at_threshold(test_candidates, threshold), test_gold

@@ -8,9 +8,9 @@ Use ``score_task`` unless you need one metric's extras (precision/recall, thresh
 
     score_task(task_id, predictions, references, lang=None, extras=False) -> {metric: value}
         The registry's metrics for the task (e.g. ``{"f1": .., "em": ..}`` for XQuAD), chosen from the
-        registry head / primary metric or its ``scorer`` key (see ``dispatch``). Values go straight into
-        the results store's ``metric``/``value`` columns. ``extras=True`` appends the scorer's other
-        numbers (precision/recall for tagging and BUCC), which are for display, not for the store.
+        registry head / primary metric or its ``scorer`` key (see ``dispatch``), then its detail metrics
+        (precision/recall for tagging and BUCC). Values go straight into the results store's
+        ``metric``/``value`` columns. ``extras=True`` appends the scorer's other numbers (not stored).
 
 Per-metric functions:
 

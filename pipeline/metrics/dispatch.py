@@ -85,10 +85,11 @@ def scorer_name(task: TargetTask) -> str:
 def score_task(
     task_id: str, predictions: Any, references: Any, lang: str | None = None, extras: bool = False
 ) -> dict[str, float]:
-    """The registry metrics of ``task_id`` (``{metric: 0–100}``, registry order) for one language's outputs.
+    """The stored metrics of ``task_id`` (``{metric: 0–100}``, registry order) for one language's outputs.
 
-    With ``extras=True`` the scorer's other numbers follow the registry metrics (precision and recall for
-    the tagging tasks and BUCC, as the XTREME scorer prints them); they are not store metrics.
+    Those are the registry's ``metrics`` and then its ``detail_metrics`` (precision and recall for the tagging
+    tasks and BUCC, as the XTREME scorer reports them). With ``extras=True`` any other number the scorer
+    produces follows; those are not store metrics.
 
     Inputs per scorer: accuracy — label lists (Tatoeba: retrieved and gold indices); seqeval — per-sentence tag
     lists; squad/mlqa — ``{qid: answer}`` and ``{qid: [gold answers]}``; bucc — predicted and gold
@@ -100,10 +101,10 @@ def score_task(
         raise ValueError(f"language {lang!r} is not a language of {task_id!r}: {', '.join(task.languages)}")
     name = scorer_name(task)
     scores = SCORERS[name](predictions, references, lang, task.metrics)
-    missing = [m for m in task.metrics if m not in scores]
+    missing = [m for m in task.stored_metrics if m not in scores]
     if missing:
         raise ValueError(f"scorer {name!r} of task {task_id!r} does not produce the registry metrics {missing}")
-    ordered = {metric: scores[metric] for metric in task.metrics}
+    ordered = {metric: scores[metric] for metric in task.stored_metrics}
     if extras:
         ordered.update((name, value) for name, value in scores.items() if name not in ordered)
     return ordered

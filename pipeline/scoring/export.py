@@ -3,7 +3,8 @@
 Inputs are the forms ``pipeline.metrics.score_task`` scores (what ``pipeline.evaluate.outputs`` returns):
 label ids or strings (classification, Tatoeba indices), per-sentence tag lists, ``{id: answer}`` with
 ``{id: [gold answers]}``, BUCC pair sets, Mewsli-X rankings with gold id sets. Files go to
-``<root>/predictions/<task>/<split>-<lang>.<ext>`` and ``<root>/labels/...``, which ``score`` reads back.
+``<root>/predictions/<task>/<split>-<lang>.<ext>`` and ``<root>/labels/...``, in the formats XTREME's
+``evaluate.py`` reads (XTREME-R's for XCOPA and Mewsli-X), so ``score`` and the official script read them back.
 QA labels are written as minimal SQuAD JSON (ids and answers, no contexts: the scorer needs no more).
 """
 
@@ -52,24 +53,26 @@ def _squad(golds: dict[str, Sequence[str]]) -> str:
                       ensure_ascii=False, indent=1) + "\n"
 
 
-def _id_lines(key: str) -> Callable[[Sequence[Any]], str]:
-    """Mewsli-X JSON lines ``{"id": "m<i>", key: [ids]}`` (gold sets sorted, rankings kept in order)."""
-    def write(values: Sequence[Any]) -> str:
-        return "".join(json.dumps({"id": f"m{i}", key: sorted(map(str, v)) if isinstance(v, (set, frozenset))
-                                   else [str(x) for x in v]}, ensure_ascii=False) + "\n"
-                       for i, v in enumerate(values))
-
-    return write
+def _entity_ids(values: Sequence[Any]) -> str:
+    """Mewsli-X's one JSON object ``{"m<i>": [entity ids]}`` (gold sets sorted, rankings kept in order)."""
+    return json.dumps({f"m{i}": sorted(map(str, v)) if isinstance(v, (set, frozenset)) else [str(x) for x in v]
+                       for i, v in enumerate(values)}, ensure_ascii=False) + "\n"
 
 
-#: (predictions writer, references writer) per scorer.
-_WRITERS: dict[str, tuple[Callable[[Any], str], Callable[[Any], str]]] = {
-    "accuracy": (_lines, _lines),
-    "seqeval": (_tags, _tags),
-    "squad": (_answers, _squad),
-    "mlqa": (_answers, _squad),
-    "bucc": (_pairs, _pairs),
-    "map": (_id_lines("predictions"), _id_lines("gold")),
+def _records(labels: Sequence[Any]) -> str:
+    """XCOPA's JSON lines ``{"label": ..}``."""
+    return "".join(json.dumps({"label": label}) + "\n" for label in labels)
+
+
+#: (predictions writer, references writer) per (scorer, file extension).
+_WRITERS: dict[tuple[str, str], tuple[Callable[[Any], str], Callable[[Any], str]]] = {
+    ("accuracy", "tsv"): (_lines, _lines),
+    ("accuracy", "jsonl"): (_records, _records),
+    ("seqeval", "tsv"): (_tags, _tags),
+    ("squad", "json"): (_answers, _squad),
+    ("mlqa", "json"): (_answers, _squad),
+    ("bucc", "tsv"): (_pairs, _pairs),
+    ("map", "json"): (_entity_ids, _entity_ids),
 }
 
 
@@ -82,13 +85,14 @@ def write_language(root: str | Path, task_id: str, language: str, predictions: A
     task = get_target_task(task_id)
     if language not in task.languages:
         raise ValueError(f"{language!r} is not a language of {task.name}")
-    scorer = scorer_name(task)
-    if scorer in ("accuracy", "seqeval"):
+    scorer, name = scorer_name(task), file_name(task_id, split, language)
+    extension = name.rsplit(".", 1)[1]
+    if (scorer, extension) in (("accuracy", "tsv"), ("seqeval", "tsv")):
         predictions, references = (_named(v, label_names, scorer == "seqeval") for v in (predictions, references))
-    write_predictions, write_references = _WRITERS[scorer]
+    write_predictions, write_references = _WRITERS[scorer, extension]
     paths = []
     for kind, text in (("predictions", write_predictions(predictions)), ("labels", write_references(references))):
-        path = Path(root) / kind / folder_name(task_id) / file_name(task_id, split, language)
+        path = Path(root) / kind / folder_name(task_id) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         paths.append(path)

@@ -1,8 +1,11 @@
 """The XTREME submission layout: ``<folder>/<task>/<split>-<lang>.<ext>``, a labels folder of the same shape.
 
-XTREME names its files ``test-<lang>.tsv`` (``.json`` for QA); XTREME-R adds ``.jsonl`` for Mewsli-X. The
-extension follows the task's scorer, so the registry decides it, as it decides the folder name (the task id,
-or its ``submission_folder`` such as XTREME's ``bucc2018``). Task folders are recognised by id or alias.
+XTREME names its files ``test-<lang>.tsv`` (``.json`` for QA); XTREME-R reads Mewsli-X from ``.json`` and
+XCOPA from ``.jsonl``. The extension follows the task's scorer unless the registry lists the task's
+``submission_extensions`` (Mewsli-X: ``.json`` or the Atlas's ``.jsonl``; XCOPA: ``.jsonl`` or ``.tsv``), as the
+registry decides the folder name (the task id, or its ``submission_folder`` such as XTREME's ``bucc2018``).
+A predictions file and its labels file share the name, so they share the format. Task folders are recognised
+by id or alias.
 With ``--split dev`` the files are ``dev-<lang>.<ext>``; files of the other split are left alone.
 """
 
@@ -19,8 +22,8 @@ from pipeline.tasks import get_target_task, resolve_target_label
 #: The result splits a folder can hold, as file-name prefixes.
 SPLITS = ("test", "dev")
 
-#: File extension by scorer (``pipeline.metrics.dispatch`` names): XTREME's tsv/json, XTREME-R's jsonl.
-EXTENSIONS = {"accuracy": "tsv", "seqeval": "tsv", "bucc": "tsv", "squad": "json", "mlqa": "json", "map": "jsonl"}
+#: Default file extension by scorer (``pipeline.metrics.dispatch`` names): XTREME's tsv/json.
+EXTENSIONS = {"accuracy": "tsv", "seqeval": "tsv", "bucc": "tsv", "squad": "json", "mlqa": "json", "map": "json"}
 
 _FILE = re.compile(r"^(?P<split>[^-]+)-(?P<lang>[^.]+)\.(?P<ext>[^.]+)$")
 
@@ -39,20 +42,26 @@ class PairedFile:
         """``<task folder>/<file>`` as found in the predictions folder, for messages and provenance."""
         return f"{self.prediction.parent.name}/{self.prediction.name}"
 
+    @property
+    def extension(self) -> str:
+        """The files' format, by extension (without the dot)."""
+        return self.prediction.suffix.lstrip(".")
+
 
 def folder_name(task_id: str) -> str:
     """The task's folder in the layout."""
     return get_target_task(task_id).extra.get("submission_folder", task_id)
 
 
-def extension(task_id: str) -> str:
-    """The task's file extension (without the dot)."""
-    return EXTENSIONS[scorer_name(get_target_task(task_id))]
+def extensions(task_id: str) -> tuple[str, ...]:
+    """The task's file extensions (without the dot), the one exports write first."""
+    task = get_target_task(task_id)
+    return tuple(task.extra.get("submission_extensions", ())) or (EXTENSIONS[scorer_name(task)],)
 
 
 def file_name(task_id: str, split: str, language: str) -> str:
-    """``<split>-<lang>.<ext>`` of one language of ``task_id``."""
-    return f"{split}-{language}.{extension(task_id)}"
+    """``<split>-<lang>.<ext>`` of one language of ``task_id``, in the format exports write."""
+    return f"{split}-{language}.{extensions(task_id)[0]}"
 
 
 def _visible(path: Path) -> bool:
@@ -78,13 +87,14 @@ def _task_folders(root: Path, what: str) -> dict[str, Path]:
 def _language(path: Path, task_id: str, split: str) -> str | None:
     """The language of a predictions file of ``split`` (None for a file of the other split)."""
     match = _FILE.match(path.name)
-    expected = f"{split}-<lang>.{extension(task_id)}"
+    allowed = extensions(task_id)
+    expected = f"{split}-<lang>.{'|'.join(allowed)}"
     if match is None or match["split"] not in SPLITS:
         raise ScoringError(f"{path}: unexpected file name; files of {task_id!r} are named {expected}")
     if match["split"] != split:
         return None
-    if match["ext"] != extension(task_id):
-        raise ScoringError(f"{path}: {task_id!r} files are .{extension(task_id)} files ({expected})")
+    if match["ext"] not in allowed:
+        raise ScoringError(f"{path}: {task_id!r} files are {' or '.join('.' + e for e in allowed)} files ({expected})")
     task = get_target_task(task_id)
     if match["lang"] not in task.languages:
         raise ScoringError(f"{path}: {match['lang']!r} is not a language of {task.name}; "
@@ -103,6 +113,7 @@ def paired_files(predictions: Path, labels: Path, split: str) -> tuple[list[Pair
     predicted = _task_folders(predictions, "predictions")
     labelled = _task_folders(labels, "labels")
     pairs: list[PairedFile] = []
+    seen: dict[tuple[str, str], Path] = {}
     skipped = [p.name for p in sorted(predictions.iterdir()) if p.is_file() and _visible(p)]
     for task_id, folder in predicted.items():
         for path in sorted(p for p in folder.iterdir() if _visible(p)):
@@ -110,6 +121,10 @@ def paired_files(predictions: Path, labels: Path, split: str) -> tuple[list[Pair
             if language is None:
                 skipped.append(f"{folder.name}/{path.name}")
                 continue
+            if (task_id, language) in seen:
+                raise ScoringError(f"{folder}: both {seen[task_id, language].name} and {path.name} hold "
+                                   f"{split}-{language}")
+            seen[task_id, language] = path
             label_folder = labelled.get(task_id)
             label = label_folder / path.name if label_folder is not None else labels / folder_name(task_id) / path.name
             if not label.is_file():

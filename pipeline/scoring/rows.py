@@ -2,7 +2,7 @@
 
 The run id hashes the scored prediction files (names and bytes), so re-scoring an unchanged folder adds
 nothing, and a changed file makes a new run. What a folder cannot tell (model, intermediate task, split,
-setting, seed) comes from the caller as an ``Attribution``.
+setting, seed, perturbation of the inputs) comes from the caller as an ``Attribution``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Attribution:
     setting: str = "zero-shot"
     seed: int | None = None
     test_artifact: bool = False
+    perturbation: str = "none"
 
 
 def predictions_run_id(pairs: Sequence[PairedFile]) -> str:
@@ -53,6 +54,7 @@ def folder_rows(scores: Sequence[LanguageScore], attribution: Attribution) -> li
                 "model": attribution.model, "intermediate_task": attribution.intermediate_task,
                 "target_task": score.task_id, "language": score.language, "metric": metric, "value": value,
                 "split": attribution.split, "setting": attribution.setting, "seed": attribution.seed,
+                "perturbation": attribution.perturbation,
                 "test_artifact": attribution.test_artifact, "notes": notes,
             })
     return rows

@@ -47,7 +47,13 @@ class TargetTask:
     num_labels: int | None = None
     runnable: bool = True
     aliases: tuple[str, ...] = ()
+    detail_metrics: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stored_metrics(self) -> tuple[str, ...]:
+        """The task's metrics, then its detail metrics (stored, never averaged into the task score)."""
+        return (*self.metrics, *self.detail_metrics)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -95,9 +101,16 @@ def target_tasks() -> dict[str, TargetTask]:
         langs = {b: tuple(ls) for b, ls in entry.pop("languages").items()}
         entry["metrics"] = tuple(entry["metrics"])
         entry["aliases"] = tuple(entry.get("aliases", ()))
+        entry["detail_metrics"] = tuple(entry.get("detail_metrics", ()))
         known, extra = _split_known(TargetTask, entry)
         tasks[task_id] = TargetTask(id=task_id, languages_by_benchmark=langs, extra=extra, **known)
     return tasks
+
+
+@cache
+def unscorable_tasks(benchmark: str) -> dict[str, str]:
+    """Tasks of ``benchmark``'s official list that no prediction file can score (id -> why); see benchmarks.yaml."""
+    return dict(_read("benchmarks.yaml").get(benchmark, {}).get("unscorable_tasks", {}))
 
 
 @cache
@@ -183,7 +196,7 @@ def valid_metrics(target_task: str) -> frozenset[str]:
     """Metrics a result row may carry for ``target_task``."""
     if target_task == BENCHMARK_AVERAGE:
         return frozenset({"score"})
-    return frozenset(get_target_task(target_task).metrics)
+    return frozenset(get_target_task(target_task).stored_metrics)
 
 
 @cache
