@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/robustness.py", title="Robustness", icon="🛡️"),
     st.Page("pages/intermediate_languages.py", title="Languages in training", icon="🔢"),
     st.Page("pages/complexity.py", title="Task complexity", icon="🧩"),
+    st.Page("pages/claims.py", title="Claims", icon="⚖️"),
     st.Page("pages/sources.py", title="Data & sources", icon="📚"),
     st.Page("pages/report.py", title="Report", icon="📝"),
     st.Page("pages/runs.py", title="Runs", icon="🚀"),

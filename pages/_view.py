@@ -305,11 +305,12 @@ def _csv(table: pd.DataFrame, index: bool, artifacts: bool) -> str:
 
 def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", caption: str = "",
                ci: pd.DataFrame | None = None, n: pd.DataFrame | None = None, index: bool = True,
-               digits: int = 1) -> None:
+               digits: int = 1, column_config: dict[str, Any] | None = None) -> None:
     """Draw a table (paginated when long) with CSV and LaTeX downloads; add it to the report.
 
     With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX, and
-    the CSV is long (one row per cell with its value, half-width and n).
+    the CSV is long (one row per cell with its value, half-width and n). ``column_config`` is passed to
+    ``st.dataframe`` (e.g. link columns).
     """
     name, caption = _artifact_labels(name, caption)
     artifacts = _section().test_artifacts
@@ -323,7 +324,7 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
         pages = (len(table) - 1) // _ROWS_PER_PAGE + 1
         page = st.number_input(f"Page (of {pages}, {_ROWS_PER_PAGE} rows each)", 1, pages, 1, key=f"{key}_page")
         shown = shown.iloc[(page - 1) * _ROWS_PER_PAGE : page * _ROWS_PER_PAGE]
-    st.dataframe(shown, width="stretch", hide_index=not index)
+    st.dataframe(shown, width="stretch", hide_index=not index, column_config=column_config)
     if caption:
         st.caption(caption)
     latex_source = table if index else table.set_index(table.columns[0])

@@ -10,11 +10,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pipeline.cli import jobs_commands, run_commands, score_commands, store_commands, typology_commands
+from pipeline.cli import (
+    claims_commands,
+    jobs_commands,
+    run_commands,
+    score_commands,
+    store_commands,
+    typology_commands,
+)
 from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
-COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands)
+COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

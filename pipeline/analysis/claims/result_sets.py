@@ -1,0 +1,57 @@
+"""Which results a ledger is checked against: one published source, or the runs of one pipeline config.
+
+A pipeline row's provenance is ``<config path>#run_id=<id>@<commit>``, so the runs of one config
+(a sweep: every model, intermediate condition and seed of it, baseline included) share the part
+before ``#``. A single run id is accepted too; its linked baseline run comes with it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DEFAULT_RESULT_SET = "published:phang2020_v1"
+_PUBLISHED, _CONFIG, _RUN = "published:", "config:", "run:"
+
+
+def _config_of(provenance: pd.Series) -> pd.Series:
+    return provenance.astype(str).str.split("#run_id=", n=1, regex=False).str[0]
+
+
+def result_sets(results: pd.DataFrame) -> pd.DataFrame:
+    """``key, label, n_rows, test_artifact``: each published source, then each config's runs."""
+    columns = ["key", "label", "n_rows", "test_artifact"]
+    published = results[results["source"] == "published"]
+    runs = results[results["source"] == "run"]
+    sets = [
+        published.groupby("source_id").agg(n_rows=("value", "size"), test_artifact=("test_artifact", "any"))
+        .reset_index().assign(key=lambda t: _PUBLISHED + t["source_id"],
+                              label=lambda t: "published · " + t["source_id"]),
+        runs.assign(config=_config_of(runs["provenance"])).groupby("config").agg(
+            n_rows=("value", "size"), n_runs=("run_id", "nunique"), test_artifact=("test_artifact", "any"))
+        .reset_index().assign(key=lambda t: _CONFIG + t["config"],
+                              label=lambda t: "runs of " + t["config"] + " (" + t["n_runs"].astype(str) + " runs)"
+                              + t["test_artifact"].map({True: " · test artefact", False: ""})),
+    ]
+    return pd.concat([s[columns] for s in sets if not s.empty] or [pd.DataFrame(columns=columns)],
+                     ignore_index=True)
+
+
+def select_result_set(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of ``key`` (``published:<source_id>``, ``config:<path>`` or ``run:<run_id>``); ValueError
+    naming the choices if it matches nothing."""
+    if key.startswith(_PUBLISHED):
+        rows = results[(results["source"] == "published") & (results["source_id"] == key[len(_PUBLISHED):])]
+    elif key.startswith(_CONFIG):
+        runs = results[results["source"] == "run"]
+        rows = runs[_config_of(runs["provenance"]) == key[len(_CONFIG):]]
+    elif key.startswith(_RUN):
+        run = results[results["run_id"] == key[len(_RUN):]]
+        linked = set(run["baseline_run_id"].dropna())
+        rows = results[(results["run_id"] == key[len(_RUN):]) | results["run_id"].isin(linked)]
+    else:
+        rows = results.iloc[0:0]
+    if rows.empty:
+        known = ", ".join(result_sets(results)["key"].head(8))
+        raise ValueError(f"no results for {key!r}; choose published:<source_id>, config:<path> or run:<run_id> "
+                         f"(in this store: {known or 'nothing'})")
+    return rows
