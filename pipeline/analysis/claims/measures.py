@@ -254,7 +254,7 @@ def robustness_units(view: ResultsView, check: Mapping[str, Any]) -> Units:
     table = apply_rows(with_kind(table), check.get("rows"))
     table = table[table["difference"].notna()]
     name = table["intermediate_languages"] + " vs " + reference + " · " + table["perturbation"] + " · " \
-        + table["target_task"].map(display_name)
+        + table["target_task"].map(display_name) + " " + table["language"]
     provenance = sorted(set(rows["provenance"]))
     return Units(table.assign(unit=name, value=table["difference"], low=table["ci_low"], high=table["ci_high"],
                               provenance=[provenance] * len(table)))

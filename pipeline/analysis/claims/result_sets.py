@@ -14,7 +14,7 @@ _PUBLISHED, _CONFIG, _RUN = "published:", "config:", "run:"
 
 
 def _config_of(provenance: pd.Series) -> pd.Series:
-    return provenance.astype(str).str.split("#run_id=", n=1, regex=False).str[0]
+    return provenance.astype(str).str.split("#", n=1, regex=False).str[0]
 
 
 def result_sets(results: pd.DataFrame) -> pd.DataFrame:
