@@ -17,8 +17,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pipeline.analysis.artifacts import ARTIFACT_NOTE
-from pipeline.presentation.figures import StaticExportUnavailable, label_test_artifacts, to_html, to_static
+from pipeline.presentation.figures import (
+    StaticExportUnavailable,
+    export_figure,
+    label_test_artifacts,
+    to_html,
+    to_static,
+)
 from pipeline.presentation.latex import to_latex
+from pipeline.presentation.numbers import formatted, printf_format, score
 from pipeline.presentation.palette import COLOURS
 from pipeline.presentation.report import ReportItem, ReportSection
 
@@ -248,10 +255,10 @@ def _download_row(key: str, name: str, items: list[tuple[str, Callable[[], bytes
                                on_click="ignore", type="tertiary", icon=":material/download:")
 
 
-def _static(figure: go.Figure, fmt: str) -> Callable[[], bytes | str]:
+def _static(figure: go.Figure, fmt: str, title: str) -> Callable[[], bytes | str]:
     def render() -> bytes | str:
         try:
-            return to_static(figure, fmt)
+            return to_static(export_figure(figure, title), fmt)
         except StaticExportUnavailable as exc:
             return f"{exc}\n"
 
@@ -268,8 +275,8 @@ def show_chart(figure: go.Figure, name: str, key: str, title: str = "", caption:
     if caption:
         st.caption(caption)
     _download_row(key, name, [
-        ("PNG", _static(figure, "png"), "png", "image/png"),
-        ("SVG", _static(figure, "svg"), "svg", "image/svg+xml"),
+        ("PNG", _static(figure, "png", title), "png", "image/png"),
+        ("SVG", _static(figure, "svg", title), "svg", "image/svg+xml"),
         ("HTML", lambda: to_html(figure, title or name), "html", "text/html"),
     ])
     _section().items.append(ReportItem(title=title or name, figure=figure, caption=caption))
@@ -280,7 +287,7 @@ def _with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | Non
     def cell(value: float, half: float, count: float) -> str:
         if value != value:
             return ""
-        text = f"{value:.{digits}f}" + (f" ± {half:.{digits}f}" if half == half else "")
+        text = score(value, digits) + (f" ± {score(half, digits)}" if half == half else "")
         return text + (f" (n={int(count)})" if count == count else "")
 
     counts = n if n is not None else pd.DataFrame(float("nan"), index=table.index, columns=table.columns)
@@ -290,12 +297,23 @@ def _with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | Non
     )
 
 
-def _long_with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | None) -> pd.DataFrame:
+def _long_with_intervals(table: pd.DataFrame, ci: pd.DataFrame | None, n: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per cell: its row and column labels, value, interval half-width and n (empty where unknown)."""
+    missing = pd.DataFrame(float("nan"), index=table.index, columns=table.columns)
     long = table.stack(future_stack=True).rename("value").to_frame()
-    long["ci_half_width"] = ci.stack(future_stack=True)
-    if n is not None:
-        long["n"] = n.stack(future_stack=True)
+    long["ci_half_width"] = (missing if ci is None else ci).stack(future_stack=True)
+    long["n"] = (missing if n is None else n).stack(future_stack=True)
     return long.reset_index()
+
+
+def _column_formats(table: pd.DataFrame, digits: int) -> dict[str, Any]:
+    """Every numeric column written by the house rules (``pipeline.presentation.numbers``)."""
+    formats = {}
+    for column in table.columns:
+        fmt = printf_format(table[column], digits)
+        if fmt is not None:
+            formats[column] = st.column_config.NumberColumn(format=fmt)
+    return formats
 
 
 def _csv(table: pd.DataFrame, index: bool, artifacts: bool) -> str:
@@ -305,12 +323,17 @@ def _csv(table: pd.DataFrame, index: bool, artifacts: bool) -> str:
 
 def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", caption: str = "",
                ci: pd.DataFrame | None = None, n: pd.DataFrame | None = None, index: bool = True,
-               digits: int = 1, column_config: dict[str, Any] | None = None) -> None:
+               digits: int = 1, long_csv: bool = False, baseline_rows: Sequence[Any] = (),
+               significant: pd.DataFrame | None = None, signed: bool = False,
+               column_config: dict[str, Any] | None = None) -> None:
     """Draw a table (paginated when long) with CSV and LaTeX downloads; add it to the report.
 
-    With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX, and
-    the CSV is long (one row per cell with its value, half-width and n). ``column_config`` is passed to
-    ``st.dataframe`` (e.g. link columns).
+    With ``ci`` (half-widths, same shape) cells read ``mean ± half (n)`` on screen and in LaTeX. The
+    CSV is long (one row per cell with its value, half-width and n) with ``ci`` or ``long_csv``, so a
+    grid exports the same layout whether or not it has intervals. LaTeX bold follows
+    ``pipeline.presentation.latex.to_latex`` (``baseline_rows`` never bold; with ``significant``, only
+    significant cells); ``signed`` writes a table of gains as ``+0.9``. ``column_config`` is passed to
+    ``st.dataframe`` (e.g. link columns) over the house number formats.
     """
     name, caption = _artifact_labels(name, caption)
     artifacts = _section().test_artifacts
@@ -318,19 +341,27 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
         ci = ci.reindex_like(table)
         n = n.reindex_like(table) if n is not None else None
     shown = table if ci is None else _with_intervals(table, ci, n, digits)
-    csv_source = table if ci is None else _long_with_intervals(table, ci, n)
+    long = ci is not None or long_csv
+    csv_source = _long_with_intervals(table, ci, n) if long else table
     table_for_report = shown
     if len(table) > _ROWS_PER_PAGE:
         pages = (len(table) - 1) // _ROWS_PER_PAGE + 1
         page = st.number_input(f"Page (of {pages}, {_ROWS_PER_PAGE} rows each)", 1, pages, 1, key=f"{key}_page")
         shown = shown.iloc[(page - 1) * _ROWS_PER_PAGE : page * _ROWS_PER_PAGE]
-    st.dataframe(shown, width="stretch", hide_index=not index, column_config=column_config)
+    if is_presenting():  # a static table: every column on the slide, none scrolled out of sight
+        static = formatted(shown, digits, signed)
+        st.table(static if index else static.set_index(shown.columns[0]))
+    else:
+        st.dataframe(shown, width="stretch", hide_index=not index,
+                     column_config=_column_formats(shown, digits) | (column_config or {}))
     if caption:
         st.caption(caption)
     latex_source = table if index else table.set_index(table.columns[0])
     _download_row(key, name, [
-        ("CSV", lambda: _csv(csv_source, index and ci is None, artifacts), "csv", "text/csv"),
-        ("LaTeX", lambda: to_latex(latex_source, caption=caption or title or name, digits=digits, ci=ci), "tex",
+        ("CSV", lambda: _csv(csv_source, index and not long, artifacts), "csv", "text/csv"),
+        ("LaTeX", lambda: to_latex(latex_source, caption=caption or title or name, digits=digits, ci=ci,
+                                   baseline_rows=baseline_rows, significant=significant, signed=signed), "tex",
          "text/x-tex"),
     ])
-    _section().items.append(ReportItem(title=title or name, table=table_for_report, caption=caption))
+    _section().items.append(ReportItem(title=title or name, table=table_for_report, caption=caption,
+                                       digits=digits, index=index, signed=signed))

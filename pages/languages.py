@@ -20,9 +20,11 @@ from pages._view import (
     url_radio,
     url_selectbox,
 )
-from pipeline.analysis.tables import language_table, mean_transfer_gap
+from pipeline.analysis.defaults import has_replicates, preferred_setting, richest_series
+from pipeline.analysis.tables import language_table, mean_transfer_gap, task_metric
+from pipeline.presentation import numbers
 from pipeline.presentation.palette import DIVERGING, SEQUENTIAL, colour_map
-from pipeline.tasks import BASELINE, display_name
+from pipeline.tasks import BASELINE, all_target_ids, display_name
 
 MEASURES = {
     "value": "Score",
@@ -35,17 +37,22 @@ start_page("Languages", "Per-language zero-shot scores, gains over the baseline 
 per_language = per_language_results(current_results())
 
 left, middle, right = st.columns(3)
-task = url_selectbox("Target task", list(per_language["target_task"].unique()), key="task", container=left,
-                     format_func=display_name)
-metrics = sorted(per_language.loc[per_language["target_task"] == task, "metric"].unique())
-metric = url_selectbox("Metric", metrics, key="metric", container=middle)
+task = url_selectbox("Target task", [t for t in all_target_ids() if t in set(per_language["target_task"])], key="task",
+                     container=left, format_func=display_name)
+of_task = per_language[per_language["target_task"] == task]
+metrics = sorted(of_task["metric"].unique())
+metric = url_selectbox("Metric", metrics, key="metric", default=task_metric(task), container=middle,
+                       disabled=len(metrics) < 2)
 compare = url_radio("Compare", ["models", "intermediate"], key="compare", container=right, horizontal=True,
                     format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
-settings = sorted(per_language.loc[per_language["target_task"] == task, "setting"].unique())
-setting = url_selectbox("Setting", settings, key="setting_shown", default="zero-shot",
+settings = sorted(of_task["setting"].unique())
+setting = url_selectbox("Setting", settings, key="setting_shown", default=preferred_setting(of_task["setting"]),
+                        disabled=len(settings) < 2,
                         help="One setting at a time: zero-shot and translate-train numbers answer different questions.")
+if setting == "not-stated":
+    st.caption("The sources of these numbers do not state the setting: do not read them as zero-shot.")
 
-rows = per_language[per_language["setting"] == setting]
+rows = of_task[of_task["setting"] == setting]
 if compare == "models":
     rows = rows[rows["intermediate_task"] == BASELINE]
 else:
@@ -56,8 +63,14 @@ else:
         st.stop()
     rows = rows[rows["model"] == url_selectbox("Model", models, key="model_shown")]
 
-measure = url_radio("Measure", list(MEASURES), key="measure", horizontal=True, format_func=MEASURES.get)
-mask, method, correction = significance_controls() if measure == "gain" else (False, None, "holm")
+# A gain is a trained model minus its own baseline: comparing baselines alone, every gain is 0.
+measures = [m for m in MEASURES if m != "gain" or compare == "intermediate"]
+measure = url_radio("Measure", measures, key="measure", horizontal=True, format_func=MEASURES.get)
+if compare == "models":
+    st.caption("Gain vs baseline compares intermediate-task training with the same model's baseline: choose "
+               "*Intermediate tasks* above to see gains.")
+testable = measure == "gain" and has_replicates(rows)
+mask, method, correction = significance_controls() if testable else (False, None, "holm")
 table = language_table(rows, task, metric, method=method, correction=correction)
 if table.empty:
     st.info(f"No per-language {metric} results for {display_name(task)} in this selection.")
@@ -78,7 +91,7 @@ wide = table.pivot(index="language", columns="series", values=measure).reindex(o
 colour = wide
 if measure == "gain" and table["gain_low"].notna().any():
     half = (table["gain_high"] - table["gain_low"]) / 2
-    table = table.assign(label=table["label"] + ((" ±" + half.round(1).astype(str)).where(half.notna(), "")))
+    table = table.assign(label=table["label"] + ((" ±" + half.map(numbers.score)).where(half.notna(), "")))
     if mask:
         dimmed = table.assign(d=table["testable"].fillna(False).astype(bool) & ~table["significant"].fillna(False).astype(bool))
         colour = wide.where(~dimmed.pivot(index="language", columns="series", values="d").reindex(order).fillna(False).astype(bool))
@@ -91,7 +104,7 @@ heatmap = go.Figure(
         z=colour.to_numpy(),
         x=list(wide.columns),
         y=list(wide.index),
-        text=wide.round(1).astype(str).where(wide.notna(), "").to_numpy(),
+        text=wide.map(numbers.gain if measure != "value" else numbers.score).to_numpy(),
         texttemplate="%{text}",
         customdata=hover_wide.to_numpy(),
         hovertemplate="%{y} · %{x}<br>%{z:.1f}<br>%{customdata}<extra></extra>",
@@ -105,12 +118,14 @@ title = f"{display_name(task)} · {metric} · {setting} · {MEASURES[measure].lo
 st.subheader(title)
 show_chart(heatmap, name=f"languages-{task}-{measure}", key="languages_heatmap", title=title)
 
-series = url_selectbox("Sorted bars for", sorted(table["series"].unique()), key="series")
+series = url_selectbox("Sorted bars for", sorted(table["series"].unique()), key="series",
+                       default=richest_series(table, measure))
 bars = table[table["series"] == series].dropna(subset=[measure]).sort_values(measure, ascending=False)
 bar_chart = px.bar(bars, x="label", y=measure, color="language", hover_data=["n", "provenance"],
                    color_discrete_map=colour_map("language", bars["language"]),
                    labels={"label": "language", measure: MEASURES[measure]})
 bar_chart.update_layout(margin={"t": 10}, showlegend=False)
+st.subheader(f"{series}: {MEASURES[measure].lower()} by language")
 show_chart(bar_chart, name=f"languages-{task}-{measure}-bars", key="languages_bars", title=f"{title}: {series}")
 
 gaps = mean_transfer_gap(table)
@@ -118,7 +133,7 @@ if gaps.empty:
     st.caption("No English score in this selection, so no English-vs-language transfer gap.")
 else:
     st.subheader("Mean transfer gap over non-English languages")
-    show_table(gaps.round(2), name=f"languages-{task}-gap", key="languages_gap", index=False, digits=2,
+    show_table(gaps, name=f"languages-{task}-gap", key="languages_gap", index=False,
                title=f"Mean transfer gap, {display_name(task)} {metric} ({setting})")
 if table["uncertain"].any():
     st.caption(f"{UNCERTAIN_MARK} the language's number is flagged uncertain in the transcription.")

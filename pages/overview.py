@@ -13,14 +13,18 @@ from pages._view import (
     url_radio,
     url_selectbox,
 )
+from pipeline.analysis.defaults import has_replicates
 from pipeline.analysis.tables import (
     comparison_label,
+    comparison_title,
     comparisons,
     filter_results,
     overview_intervals,
     overview_table,
 )
+from pipeline.presentation import numbers
 from pipeline.presentation.palette import DIVERGING
+from pipeline.tasks import BASELINE, display_name
 
 #: Gains beyond this many points get the darkest colour, so that small XNLI changes stay visible
 #: next to the +50 of Tatoeba.
@@ -38,7 +42,9 @@ if grids.empty:
     st.stop()
 
 labels = {comparison_label(row): row for row in grids.to_dict("records")}
-grid = labels[url_selectbox("Experiment grid", list(labels), key="grid")]
+model_labels = results.drop_duplicates("model").set_index("model")["model_label"]
+grid = labels[url_selectbox("Experiment grid", list(labels), key="grid",
+                            format_func=lambda key: comparison_title(labels[key], model_labels[labels[key]["model"]]))]
 selected = filter_results(results, {c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
 
 left, middle, right = st.columns(3)
@@ -49,8 +55,9 @@ mlm = url_radio("MLM co-training", ["both", "without", "with"], key="mlm", conta
 if mlm != "both":
     selected = selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
 
+testable = show == "gain" and has_replicates(selected)  # single published numbers have nothing to test
+mask, method, correction = significance_controls() if testable else (False, "permutation", "holm")
 if show == "gain":
-    mask, method, correction = significance_controls()
     intervals = overview_intervals(selected, qa_metric, method=method, correction=correction)
 
 warn_if_test_artifacts(selected)
@@ -62,12 +69,12 @@ if shown.values.empty:
 if colour.isna().all().all():
     st.caption("No baseline in this grid: cells are not coloured.")
 
-text = shown.values.map(lambda v: "" if v != v else (f"{v:+.1f}" if show == "gain" else f"{v:.1f}"))
+text = shown.values.map(numbers.gain if show == "gain" else numbers.score)
 hover = shown.hover
 has_intervals = show == "gain" and not intervals.half_width.empty and intervals.half_width.notna().any().any()
 if show == "gain" and not intervals.half_width.empty:
     half = intervals.half_width.reindex_like(shown.values)
-    text = text.where(half.isna(), text + " ±" + half.round(1).astype(str))
+    text = text.where(half.isna(), text + " ±" + half.map(numbers.score))
     hover = hover + "<br>" + intervals.note.reindex_like(shown.values).fillna("")
     if mask:
         colour = colour.where(~intervals.dimmed.reindex_like(colour).fillna(False).astype(bool))
@@ -94,18 +101,23 @@ figure.update_layout(
     xaxis={"side": "top"},
 )
 what = "gain over the baseline" if show == "gain" else "score"
-title = f"{grid['model']} · {grid['split']} · {what} ({qa_metric.upper()} for QA)"
+title = f"{model_labels[grid['model']]} · {grid['split']} · {what} ({qa_metric.upper()} for QA)"
 show_chart(figure, name=f"overview-{show}", key="overview_heatmap", title=title)
 if shown.uncertain.any().any():
     st.caption(f"{UNCERTAIN_MARK} contains a number the transcription flags as uncertain (see Data & sources).")
+baseline = [row for row in shown.values.index if row.startswith(display_name(BASELINE))]
 if has_intervals:
     if mask:
         st.caption("Uncoloured cells: gains not significant after correction. Published numbers are single values "
                    "(n=1): they get no interval and no test.")
     show_table(shown.values, name=f"overview-{show}", key="overview_table", title=title,
-               caption=f"{comparison_label(grid)}; mean gain ± half the 95% CI (seeds).",
-               ci=intervals.half_width.reindex_like(shown.values), n=intervals.n.reindex_like(shown.values))
+               caption=f"{comparison_title(grid, model_labels[grid['model']])}; mean gain ± half the 95% CI (seeds). "
+                       "Bold in LaTeX: the best significant gain per column.",
+               ci=intervals.half_width.reindex_like(shown.values), n=intervals.n.reindex_like(shown.values),
+               baseline_rows=baseline, significant=intervals.significant.reindex_like(shown.values), signed=True)
 else:
     show_table(shown.values.round(1), name=f"overview-{show}", key="overview_table", title=title,
-               caption=f"{comparison_label(grid)}; {what}, {qa_metric.upper()} for QA tasks.")
+               caption=f"{comparison_title(grid, model_labels[grid['model']])}; {what}, {qa_metric.upper()} for QA "
+                       "tasks. Bold in LaTeX: the best value per column, the baseline row excluded.",
+               long_csv=True, baseline_rows=baseline, signed=show == "gain")
 finish_page(sources_of(shown.cells["provenance"]))

@@ -21,7 +21,7 @@ from pipeline.jobs.access import Access, launch_access
 from pipeline.jobs.compose import compose, parse_seeds, to_yaml
 from pipeline.jobs.device import describe_device
 from pipeline.jobs.estimate import estimate
-from pipeline.jobs.progress import format_duration
+from pipeline.jobs.progress import format_duration, format_eta
 from pipeline.jobs.results import has_results
 from pipeline.jobs.spec import saved_configs
 from pipeline.models.device import select_device
@@ -211,7 +211,7 @@ def _job_card(queue: JobQueue, job: Job, allowed: bool) -> None:
         where = f" · {job.device}" if job.device else ""
         st.markdown(f"{STATE_ICONS[job.state]} **Job {job.job_id}** · {job.name} · {job.state}{attempt}{where}")
         if job.state == "running":
-            eta = f" · ETA {format_duration(job.eta_seconds)}" if job.eta_seconds is not None else ""
+            eta = f" · ETA {format_eta(job.eta_seconds)}"
             st.progress(job.fraction or 0.0, text=f"{job.phase or 'starting'} · {job.step or 0}/{job.total} task "
                                                   f"batches stored{eta}")
         elif job.state == "done":

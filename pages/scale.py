@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages._common import current_results, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_radio, url_selectbox
+from pipeline.analysis.defaults import preferred_family, preferred_scaling_setting
 from pipeline.analysis.scaling import MIN_SIZES, fit_log_linear, model_family, scaling_points
 from pipeline.presentation.palette import colour_of
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, all_target_ids, display_name
@@ -26,6 +27,8 @@ SETTING_NOTES = {
 }
 #: More languages than this and the confidence bands hide each other: only the lines are drawn.
 MAX_BANDS = 4
+#: Height of one legend entry: the chart grows so that its legend is never cut off.
+LEGEND_ROW = 26
 
 
 def condition_label(row: pd.Series) -> str:
@@ -53,23 +56,30 @@ if sized.empty:
     st.stop()
 
 quantity = url_radio("Plot", list(QUANTITY_LABELS), key="sc_quantity", horizontal=True, format_func=QUANTITY_LABELS.get)
-points = scaling_points(sized, quantity)
-if points.empty:
-    st.info(f"No {QUANTITY_LABELS[quantity].lower()} in this selection: a gap needs per-language results with an "
-            "English score from the same source (means over languages have none). Plot the score instead.")
+scores = scaling_points(sized, "score")
+if scores.empty:
+    st.info("No model family has sized scores in this selection. Clear a filter to see the published sizes.")
     st.stop()
-
 left, middle, right = st.columns(3)
-sizes = points.groupby("family")["model_params"].nunique().sort_values(ascending=False)
-family = url_selectbox("Model family", list(sizes.index), key="sc_family", default="xlm-roberta", container=left,
+# The families are those with any sized score, whatever is plotted: a quantity a family lacks is
+# explained, never answered by silently switching to another family.
+families = sorted(scores["family"].unique())
+family = url_selectbox("Model family", families, key="sc_family", default=preferred_family(scores), container=left,
                        help="Sizes of one family only: mT5 and XLM-R differ in more than size.")
+points = scores if quantity == "score" else scaling_points(sized, quantity)
 of_family = points[points["family"] == family]
+if of_family.empty:
+    st.info(f"No {QUANTITY_LABELS[quantity].lower()} for {family}: a gap needs per-language results with an "
+            f"English score from the same source, and the {family} numbers here are means over languages. "
+            "Plot the score, or choose another family.")
+    st.stop()
 tasks = [t for t in all_target_ids() if t in set(of_family["target_task"])]
 task = url_selectbox("Target task", tasks, key="sc_task", default="xnli", container=middle, format_func=display_name)
 of_task = of_family[of_family["target_task"] == task]
 by_setting = of_task.groupby("setting")["model_params"].nunique().sort_values(ascending=False, kind="stable")
-setting = url_selectbox("Setting", list(by_setting.index), key="sc_setting", default=by_setting.index[0],
-                        container=right, format_func=lambda s: f"{s} ({by_setting[s]} sizes)")
+setting = url_selectbox("Setting", list(by_setting.index), key="sc_setting",
+                        default=preferred_scaling_setting(by_setting, MIN_SIZES), container=right,
+                        format_func=lambda s: f"{s} ({by_setting[s]} sizes)")
 of_setting = of_task[of_task["setting"] == setting]
 
 left, middle, right = st.columns(3)
@@ -117,7 +127,8 @@ for language, group in curve_points.groupby("language", sort=False):
                  "low": fit.slope_low, "high": fit.slope_high, "p": fit.p_value, "r2": fit.r2,
                  "sizes": fit.n_sizes, "intercept": fit.intercept})
 figure.update_layout(xaxis={"type": "log", "title": "parameters (log scale)"},
-                     yaxis={"title": QUANTITY_LABELS[quantity]}, margin={"t": 10}, legend={"title": "language"})
+                     yaxis={"title": QUANTITY_LABELS[quantity]}, margin={"t": 10}, legend={"title": "language"},
+                     height=max(450, LEGEND_ROW * curve_points["language"].nunique() + 120))  # the legend fits
 title = f"{QUANTITY_LABELS[quantity]} vs parameters: {family}, {display_name(task)} {metric}, {setting}"
 show_chart(figure, name=f"scale-{family}-{task}-{quantity}", key="sc_chart", title=title,
            caption="Open diamonds: numbers the transcription flags as uncertain. Shaded: 95% confidence band of "

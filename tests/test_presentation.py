@@ -62,7 +62,7 @@ def test_report_has_every_section_its_sources_and_plotly_once() -> None:
     page = build_report("My talk", sections)
     assert page.count("<h2>") == 2 and "Phang et al. 2020, Table 2" in page and "?show=gain" in page
     assert page.count("plotly.js v") == 1, "plotly.js must be inlined exactly once"
-    assert "1.50" in page
+    assert "<td>1.5</td>" in page, "one decimal, the house format"
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium here: PNG/SVG export cannot run")

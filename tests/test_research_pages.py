@@ -68,8 +68,19 @@ def test_research_pages_render_on_the_shipped_data(store_path: Path, page: str) 
     assert app.title and not app.error
 
 
-def test_scale_fits_xlmr_on_xnli_with_its_slope_interval_and_labels_the_setting(store_path: Path) -> None:
+def test_scale_opens_on_a_zero_shot_fit_with_its_whole_legend(store_path: Path) -> None:
     app = on_page(open_app(), "pages/scale.py")
+    assert app.selectbox(key="sc_family").value == "mt5", "the family with the most zero-shot sizes"
+    assert app.selectbox(key="sc_setting").value == "zero-shot" and app.selectbox(key="sc_task").value == "xnli"
+    assert "slope" in all_text(app) and len(app.get("plotly_chart")) == 1
+    app.radio(key="sc_quantity").set_value("mean_gap").run()
+    assert app.selectbox(key="sc_family").value == "mt5", "a quantity never switches the family silently"
+    assert "No mean transfer gap over non-english languages for mt5" in all_text(app)
+    assert not app.get("plotly_chart")
+
+
+def test_scale_fits_xlmr_on_xnli_with_its_slope_interval_and_labels_the_setting(store_path: Path) -> None:
+    app = on_page(open_app(sc_family="xlm-roberta"), "pages/scale.py")
     assert app.selectbox(key="sc_family").value == "xlm-roberta"
     assert app.selectbox(key="sc_task").value == "xnli"
     setting = app.selectbox(key="sc_setting").value

@@ -60,10 +60,11 @@ def test_switching_holm_and_bh_changes_which_gains_are_dimmed(store_path: Path) 
     assert any("tiny test model" in w.value for w in app.warning)
 
 
-def test_published_gains_are_single_values_without_intervals(store_path: Path) -> None:
+def test_published_gains_are_single_values_without_intervals_or_significance_controls(store_path: Path) -> None:
     app = open_app()
     app.radio(key="show").set_value("gain").run()
-    app.toggle(key="mask").set_value(True).run()
+    keys = {w.key for w in app.toggle} | {w.key for w in app.radio}
+    assert not {"mask", "test", "correction"} & keys, "n=1 numbers cannot be tested: no control that does nothing"
     z = heatmap_z(app)
     assert all(v is not None for row in z for v in row), "untested n=1 cells are never dimmed"
     assert app.dataframe[0].value.loc["ANLI+", "XNLI"] == -0.8

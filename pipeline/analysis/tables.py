@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.analysis.gains import with_gains, with_transfer_gap
 from pipeline.analysis.stats import CONDITION_COLUMNS, gains_with_ci, significance
+from pipeline.published import source_label
 from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, all_target_ids, display_name, target_tasks
 
 #: What identifies one comparable experiment grid (one paper table, one pipeline sweep).
@@ -54,10 +55,19 @@ def comparisons(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison_label(grid: Mapping[str, object]) -> str:
-    """One line naming a row of ``comparisons()`` for a person."""
+    """One line naming a row of ``comparisons()``: stable (it is the grid's key in shared links)."""
+    return f"{grid['source_id']} · {grid['model']} · {grid['split']} · {grid['setting']} ({_tasks_phrase(grid)})"
+
+
+def comparison_title(grid: Mapping[str, object], model_label: str) -> str:
+    """The same grid named for a person: the source's and the model's names instead of ids."""
+    return (f"{source_label(str(grid['source_id']))} · {model_label} · {grid['split']} · {grid['setting']} "
+            f"({_tasks_phrase(grid)})")
+
+
+def _tasks_phrase(grid: Mapping[str, object]) -> str:
     n = int(grid["n_intermediate"])
-    tasks = f"{n} intermediate task{'s' if n != 1 else ''}" if n else "baselines only"
-    return f"{grid['source_id']} · {grid['model']} · {grid['split']} · {grid['setting']} ({tasks})"
+    return f"{n} intermediate task{'s' if n != 1 else ''}" if n else "baselines only"
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,8 @@ def series_labels(results: pd.DataFrame) -> pd.Series:
             values = values.map(display_name)
         elif column == "mlm_cotraining":
             values = values.map({True: "+MLM", False: "no MLM"})
+        elif column == "source_id":
+            values = values.map({s: source_label(s) for s in values.unique()})
         pieces.append(values.astype(str))
     label = pieces[0]
     for piece in pieces[1:]:
@@ -251,6 +263,7 @@ class OverviewIntervals:
     half_width: pd.DataFrame  # half the CI width (NaN: no interval)
     n: pd.DataFrame  # seeds behind each cell
     dimmed: pd.DataFrame  # True where a tested gain is not significant after correction
+    significant: pd.DataFrame  # True where a tested gain is significant after correction
     note: pd.DataFrame  # CI and test notes for hover text
 
 
@@ -270,7 +283,7 @@ def overview_intervals(results: pd.DataFrame, qa_metric: str = "f1", method: str
     tested = tested[tested["intermediate_task"] != BASELINE]
     if tested.empty:
         empty = pd.DataFrame()
-        return OverviewIntervals(empty, empty, empty, empty)
+        return OverviewIntervals(empty, empty, empty, empty, empty)
     cells = tested.groupby(["intermediate_task", "mlm_cotraining", "target_task"], as_index=False).first()
     cells = cells.assign(
         row=[_row_label(i, bool(m)) for i, m in zip(cells["intermediate_task"], cells["mlm_cotraining"])],
@@ -283,5 +296,7 @@ def overview_intervals(results: pd.DataFrame, qa_metric: str = "f1", method: str
         half_width=_wide(cells, "half_width"),
         n=_wide(cells.rename(columns={"gain_n": "n_seeds"}), "n_seeds"),
         dimmed=_wide(cells, "dimmed").fillna(False).astype(bool),
+        significant=_wide(cells.assign(sig=cells["significant"].fillna(False).astype(bool)), "sig")
+        .fillna(False).astype(bool),
         note=_wide(cells, "note"),
     )

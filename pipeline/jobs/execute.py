@@ -20,7 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.jobs.device import describe_device
-from pipeline.jobs.progress import current_bar, eta_seconds, explain_failure, overall_fraction, read_tail, tail
+from pipeline.jobs.progress import (
+    RateEstimator,
+    current_bar,
+    explain_failure,
+    overall_fraction,
+    read_tail,
+    tail,
+)
 from pipeline.jobs.queue import Job, JobQueue, signal_group
 from pipeline.jobs.results import batches_done, last_import, rows_of
 from pipeline.jobs.spec import config_from_yaml
@@ -104,7 +111,7 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
 
 def _watch(queue: JobQueue, job: Job, worker: str, proc: subprocess.Popen, store: ResultsStore, marker: int,
            log_path: Path, poll: float, on_poll: Callable[[], None] | None) -> str:
-    started = time.time()
+    rate = RateEstimator()
     queue.update(job.job_id, worker, pid=proc.pid, device=_device(), first_import=marker, phase="starting")
     while True:
         returncode = proc.poll()
@@ -113,7 +120,7 @@ def _watch(queue: JobQueue, job: Job, worker: str, proc: subprocess.Popen, store
         done = batches_done(store, job.run_ids, marker)
         fraction = overall_fraction(done, job.units, bar)
         current = queue.update(job.job_id, worker, phase=str(bar) if bar else "loading model and data", step=done,
-                               fraction=fraction, eta_seconds=eta_seconds(time.time() - started, fraction),
+                               fraction=fraction, eta_seconds=rate.eta_seconds(time.time(), fraction),
                                log_tail=tail(text))
         if current is None:  # no longer ours: stop the run, leave the record to whoever took it over
             stop(proc)

@@ -87,11 +87,36 @@ def overall_fraction(batches_done: int, total: int, bar: Bar | None) -> float:
     return min(1.0, (batches_done + partial) / total)
 
 
-def eta_seconds(elapsed: float, fraction: float) -> float | None:
-    """Remaining seconds at the rate so far (None until there is a rate to go by)."""
-    if fraction <= 0.01 or fraction >= 1:
-        return None
-    return elapsed * (1 - fraction) / fraction
+#: An ETA needs this much progress and time since the first progress seen: before that, start-up
+#: (imports, loading the model and data) would be extrapolated over the whole run.
+MIN_PROGRESS = 0.05
+MIN_SECONDS = 5.0
+
+
+@dataclass
+class RateEstimator:
+    """Remaining time at the rate measured since the first progress was seen (not since the start)."""
+
+    origin: tuple[float, float] | None = None  # (time, fraction) of the first observation with progress
+
+    def eta_seconds(self, now: float, fraction: float) -> float | None:
+        """Seconds left, or None while there is no rate yet ("estimating…")."""
+        if fraction >= 1:
+            return None
+        if self.origin is None:
+            if fraction > 0:
+                self.origin = (now, fraction)
+            return None
+        started, first = self.origin
+        progress, seconds = fraction - first, now - started
+        if progress < MIN_PROGRESS or seconds < MIN_SECONDS:
+            return None
+        return seconds * (1 - fraction) / progress
+
+
+def format_eta(seconds: float | None) -> str:
+    """What a running job's ETA reads: a duration once there is a rate, "estimating…" before."""
+    return "estimating…" if seconds is None else format_duration(seconds)
 
 
 def format_duration(seconds: float | None) -> str:

@@ -13,6 +13,13 @@ import plotly.io as pio
 from pipeline.analysis.artifacts import ARTIFACT_NOTE
 
 STATIC_FORMATS = ("png", "svg")
+#: A 16:9 slide at 1280 px wide; PNGs are rendered at 2× (2560 px) so they stay sharp when projected.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+#: Type legible from the back of a room at that width, and the height each category row needs with it.
+EXPORT_FONT_SIZE = 18
+ROW_HEIGHT = 40
+#: Room for the title, the axis titles and the tick labels around the rows.
+FRAME_HEIGHT = 260
 
 
 class StaticExportUnavailable(RuntimeError):
@@ -29,6 +36,47 @@ def to_static(figure: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
         raise StaticExportUnavailable(
             f"PNG/SVG export needs Chromium (Debian package 'chromium'): {exc}. Download the HTML instead."
         ) from exc
+
+
+def _categories(figure: go.Figure, axis: str) -> list[str]:
+    """The distinct category labels the figure's heatmaps and bars put on ``axis`` ("x" or "y")."""
+    seen: dict[str, None] = {}
+    for trace in figure.data:
+        if trace.type not in ("heatmap", "bar"):
+            continue
+        values = getattr(trace, axis)
+        if values is None or isinstance(values, dict):  # absent, or numbers in plotly's binary form
+            continue
+        values = list(values)
+        if values and all(isinstance(v, str) for v in values):
+            seen.update(dict.fromkeys(values))
+    return list(seen)
+
+
+def export_figure(figure: go.Figure, title: str = "") -> go.Figure:
+    """A copy of ``figure`` sized for its content and a 16:9 slide, every category label drawn.
+
+    Rules: 1280 px wide; at least 720 px high, more when the rows need it (``ROW_HEIGHT`` per
+    category row of a heatmap or bar chart, so a heatmap's height follows its rows); type at
+    ``EXPORT_FONT_SIZE``; every category of a heatmap or bar axis labelled (plotly otherwise skips
+    labels that crowd), margins grown to fit the labels (never clipped); the view's ``title`` on top.
+    """
+    copy = go.Figure(figure)
+    rows = _categories(copy, "y")
+    height = max(SLIDE_HEIGHT, FRAME_HEIGHT + ROW_HEIGHT * len(rows))
+    copy.update_layout(width=SLIDE_WIDTH, height=height, font={"size": EXPORT_FONT_SIZE})
+    for axis in ("x", "y"):
+        labels = _categories(copy, axis)
+        settings = {"automargin": True}
+        if labels:
+            settings |= {"tickmode": "array", "tickvals": labels, "ticktext": labels}
+        copy.update_layout({f"{axis}axis": settings})
+    if title:
+        existing = copy.layout.title.text
+        copy.update_layout(title={"text": f"{existing}<br>{title}" if existing else title, "x": 0, "xanchor": "left",
+                                  "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10}},
+                           margin={"t": (copy.layout.margin.t or 0) + 50 + (30 if existing else 0)})
+    return copy
 
 
 def label_test_artifacts(figure: go.Figure) -> go.Figure:

@@ -4,6 +4,7 @@ numbered source footnotes, so it opens offline and can be mailed to a collaborat
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -12,6 +13,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from pipeline.analysis.artifacts import ARTIFACT_NOTE
+from pipeline.presentation.numbers import formatted
+
+#: A markdown backslash escape (captions are written for st.caption): the report prints the character.
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~])")
 
 
 @dataclass
@@ -22,6 +27,9 @@ class ReportItem:
     figure: go.Figure | None = None
     table: pd.DataFrame | None = None
     caption: str = ""
+    digits: int = 1  # decimals of the table's statistics (scores and gains: 1; see presentation.numbers)
+    index: bool = True  # whether the table's index holds row labels (else it is not printed)
+    signed: bool = False  # a table of gains: +0.9
 
 
 @dataclass
@@ -45,6 +53,18 @@ th{border-bottom:1px solid #444} td:first-child,th:first-child{text-align:left}
 """
 
 
+def plain(markdown: str) -> str:
+    """A caption written for ``st.caption`` as plain text: backslash escapes resolved, ``**`` dropped."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", markdown.replace("**", ""))
+
+
+def _table_html(item: ReportItem) -> str:
+    """The table with the house number format, its row labels only where the index holds some."""
+    table = formatted(item.table, item.digits, item.signed)
+    labelled = item.index and not isinstance(item.table.index, pd.RangeIndex)
+    return table.to_html(index=labelled, na_rep="–", border=0)
+
+
 def build_report(title: str, sections: list[ReportSection], note: str = "") -> str:
     """The whole report as one HTML document."""
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
@@ -60,16 +80,19 @@ def build_report(title: str, sections: list[ReportSection], note: str = "") -> s
             parts.append(f"<p class='artifact'>{html.escape(ARTIFACT_NOTE)}</p>")
         if section.link:
             parts.append(f"<p class='meta'>View: <a href='{html.escape(section.link)}'>{html.escape(section.link)}</a></p>")
+        previous_title = None
         for item in section.items:
-            parts.append(f"<h3>{html.escape(item.title)}</h3>")
+            if item.title != previous_title:  # a chart and its table share a title: print it once
+                parts.append(f"<h3>{html.escape(item.title)}</h3>")
+            previous_title = item.title
             if item.figure is not None:
                 parts.append(pio.to_html(item.figure, include_plotlyjs=not plotly_inlined, full_html=False,
                                          config={"displaylogo": False}))
                 plotly_inlined = True
             if item.table is not None:
-                parts.append(item.table.to_html(na_rep="–", float_format=lambda v: f"{v:.2f}", border=0))
+                parts.append(_table_html(item))
             if item.caption:
-                parts.append(f"<p class='caption'>{html.escape(item.caption)}</p>")
+                parts.append(f"<p class='caption'>{html.escape(plain(item.caption))}</p>")
         if section.sources:
             parts.append("<ol class='sources'>" + "".join(f"<li>{html.escape(s)}</li>" for s in section.sources) + "</ol>")
     parts.append("</body></html>")
