@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pipeline.cli import (
     claims_commands,
+    examples_commands,
     jobs_commands,
     run_commands,
     score_commands,
@@ -21,7 +22,8 @@ from pipeline.cli import (
 from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
-COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands)
+COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands,
+                   examples_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

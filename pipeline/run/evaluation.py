@@ -3,7 +3,8 @@ each perturbation), one cached file per (language, condition).
 
 Scores are written as soon as a language is evaluated, next to the phase that produced the model, so a re-run
 after a crash skips what is done (the store only receives complete tasks). With an export folder the
-predictions are written in the XTREME layout too; a cached score whose files are missing is recomputed.
+predictions are written in the XTREME layout too, and an example sink keeps them per example
+(``pipeline.examples``); a cached score whose files or examples are missing is recomputed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from transformers import PreTrainedModel
 from pipeline.data.spec import target_data
 from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
+from pipeline.examples import ExampleSink
 from pipeline.metrics import score_task
 from pipeline.run.artifacts import read_json, write_json
 from pipeline.run.conditions import Condition
@@ -42,9 +44,9 @@ def _cache_dir(ctx: RunContext, phase_key: str, task_id: str, protocol: dict | N
 
 
 def _evaluate_all(ctx: RunContext, task_id: str, cache_dir: Path, languages: Iterable[str],
-                  conditions: Sequence[Condition], export: Path | None,
-                  compute: Callable[[str, Condition], tuple[Outputs, dict]]) -> Scores:
-    """Every (language, condition) result: read from the cache, or computed (and exported) now."""
+                  conditions: Sequence[Condition], export: Path | None, sink: ExampleSink | None,
+                  compute: Callable[[str, Condition], tuple[Outputs, dict, Any]]) -> Scores:
+    """Every (language, condition) result: read from the cache, or computed (exported, kept per example) now."""
     data = target_data(get_target_task(task_id))
     split = ctx.config.eval_split
     cells = [(lang, condition) for lang in languages for condition in conditions]
@@ -53,10 +55,14 @@ def _evaluate_all(ctx: RunContext, task_id: str, cache_dir: Path, languages: Ite
         path = cache_dir / condition.cache_name(lang)
         folder = condition_folder(export, condition.perturbation) if export is not None else None
         result = read_json(path)
-        if result is None or (folder is not None and not is_exported(folder, task_id, split, lang)):
-            outputs, result = compute(lang, condition)
+        if (result is None or (folder is not None and not is_exported(folder, task_id, split, lang))
+                or (sink is not None and sink.needs(lang, condition.perturbation))):
+            outputs, result, examples = compute(lang, condition)
             if folder is not None and outputs is not None:
                 write_language(folder, task_id, lang, *outputs, split=split, label_names=data.label_names)
+            if sink is not None:
+                sink.add(lang, condition.perturbation, examples if outputs is not None else None,
+                         *(outputs or (None, None)))
             write_json(path, result)
         scores[(lang, condition.perturbation)] = result
     return scores
@@ -71,26 +77,28 @@ def _result(task_id: str, lang: str, outputs: Outputs, n_examples: int, source: 
 
 
 def evaluate_trained(ctx: RunContext, task_id: str, model: PreTrainedModel, phase_key: str,
-                     languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None) -> Scores:
+                     languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None,
+                     sink: ExampleSink | None = None) -> Scores:
     """Scores of a target-trained ``model`` on every language of ``task_id`` under every condition."""
     data = target_data(get_target_task(task_id))
     template = data.eval[ctx.config.eval_split]
 
-    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict]:
+    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
         examples = read_examples(ctx, data, [template], [lang], ctx.config.limits.max_eval_examples)
         examples, notes = condition.apply(examples, data.head, lang)
         outputs = predictions_and_references(
             data.head, model, ctx.tokenizer, examples, data.max_seq_length, data.label_names, data.num_labels,
             ctx.config.eval_batch_size, ctx.device) if len(examples) else None
         source = template.for_language(lang, data.lang_codes).describe()
-        return outputs, _result(task_id, lang, outputs, len(examples), source, notes)
+        return outputs, _result(task_id, lang, outputs, len(examples), source, notes), examples
 
-    return _evaluate_all(ctx, task_id, _cache_dir(ctx, phase_key, task_id), languages, conditions, export, compute)
+    return _evaluate_all(ctx, task_id, _cache_dir(ctx, phase_key, task_id), languages, conditions, export, sink,
+                         compute)
 
 
 def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, encoder_key: str,
-                       languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None
-                       ) -> Scores:
+                       languages: Iterable[str], conditions: Sequence[Condition], export: Path | None = None,
+                       sink: ExampleSink | None = None) -> Scores:
     """Scores of the (intermediate-trained) encoder ``model`` on every language of retrieval task ``task_id``
     under every condition (perturbations change the non-English side of the test pairs; BUCC's threshold is
     tuned on clean dev pairs, as the system would be before it meets noisy input)."""
@@ -116,7 +124,7 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
     def threshold_pairs(lang: str):
         return embedded(read(data.threshold, lang))
 
-    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict]:
+    def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
         examples, notes = condition.apply(read(template, lang), data.head, lang)
         test = embedded(examples)
         if is_bucc:
@@ -125,8 +133,8 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
             outputs = retrieval.tatoeba_outputs(*test)
         source = template.for_language(lang, data.lang_codes).describe()
         notes = "; ".join(n for n in (protocol, notes) if n)
-        return outputs, _result(task_id, lang, outputs, len(examples), source, notes)
+        return outputs, _result(task_id, lang, outputs, len(examples), source, notes), examples
 
     cache_dir = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length,
                                                        "k": settings.margin_k})
-    return _evaluate_all(ctx, task_id, cache_dir, languages, conditions, export, compute)
+    return _evaluate_all(ctx, task_id, cache_dir, languages, conditions, export, sink, compute)

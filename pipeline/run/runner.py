@@ -1,7 +1,7 @@
 """Run a config: for every model x seed x intermediate condition, the intermediate phase, then each target
 task (trained, or retrieval straight on the encoder), evaluated on each language clean and under each of the
 config's perturbations, one store batch per (target task, seed) so a killed run never leaves a partial task in
-the store.
+the store. Each (run, task)'s per-example predictions are stored beside the store first (``pipeline.examples``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from pipeline.data.spec import target_data
+from pipeline.examples import ExampleSink, ExampleStore, examples_of
 from pipeline.models.device import DeviceChoice, select_device
 from pipeline.models.loading import canonical_model_name, encoder_parameter_count, load_tokenizer
 from pipeline.run.conditions import Condition, evaluation_conditions
@@ -82,17 +83,19 @@ def _rows(cell: Cell, task_id: str, results: Scores, model_params: int, split: s
 
 
 def _target_rows(ctx: RunContext, cell: Cell, task_id: str, encoder: Encoder,
-                 conditions: tuple[Condition, ...]) -> list[dict]:
+                 conditions: tuple[Condition, ...], examples: ExampleStore) -> list[dict]:
     languages = ctx.config.languages_of(task_id)
     export = export_root(ctx.config, cell.run_id)
+    sink = ExampleSink(examples, cell.run_id, task_id, ctx.tokenizer)
     if target_data(get_target_task(task_id)).head == "retrieval":
         model = encoder_model(ctx, encoder)
-        results = evaluate_retrieval(ctx, task_id, model, encoder.key, languages, conditions, export)
+        results = evaluate_retrieval(ctx, task_id, model, encoder.key, languages, conditions, export, sink)
         policy = encoder.policy
     else:
         model, key, report = target_phase(ctx, task_id, encoder)
-        results = evaluate_trained(ctx, task_id, model, key, languages, conditions, export)
+        results = evaluate_trained(ctx, task_id, model, key, languages, conditions, export, sink)
         policy = "; ".join(p for p in (encoder.policy, report["policy"]) if p)
+    sink.commit()
     return _rows(cell, task_id, results, encoder_parameter_count(model), ctx.config.eval_split, policy, ctx.device)
 
 
@@ -113,6 +116,7 @@ def _run_cells(config: RunConfig, config_path: str, store: ResultsStore) -> list
     device, commit = select_device(), git_commit() or "no-git"
     conditions = evaluation_conditions(config)
     root = Path(config.output_dir) / "phases"
+    examples = examples_of(store)
     reports = []
     for model_id in config.models:
         tokenizer = load_tokenizer(model_id)
@@ -127,7 +131,7 @@ def _run_cells(config: RunConfig, config_path: str, store: ResultsStore) -> list
                             None if spec.is_baseline else baseline_id, f"{config_path}#run_id={run_id}@{commit}")
                 encoder = intermediate_phase(ctx, spec)
                 for task_id in config.targets:
-                    rows = _target_rows(ctx, cell, task_id, encoder, conditions)
+                    rows = _target_rows(ctx, cell, task_id, encoder, conditions, examples)
                     reports.append(store.insert_results(rows, label=f"run {run_id} {task_id}"))
                 if config.export_predictions:
                     print(f"predictions of run {run_id} (XTREME layout): {export_root(config, run_id)}/<perturbation>/")
