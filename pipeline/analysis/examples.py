@@ -98,13 +98,14 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
 
 def language_scores(records: pd.DataFrame) -> pd.DataFrame:
     """Per (language, perturbation): n and the task's metrics recomputed from stored examples (accuracy; F1 and
-    EM for QA; micro F1 for tagging), on the store's 0–100 scale."""
+    EM for QA; micro F1, precision and recall for tagging), on the store's 0–100 scale."""
     rows = []
     for (language, perturbation), group in records.groupby(["language", "perturbation"], sort=True):
         scores = {"language": language, "perturbation": perturbation, "n": len(group)}
         if is_micro_f1(group):
-            sums = group[["tp", "fp", "fn"]].sum().to_numpy(float)
-            scores["f1"] = float(_f1(*sums))
+            tp, fp, fn = group[["tp", "fp", "fn"]].sum().to_numpy(float)
+            scores.update(f1=float(_f1(tp, fp, fn)), precision=100.0 * tp / (tp + fp) if tp + fp else 0.0,
+                          recall=100.0 * tp / (tp + fn) if tp + fn else 0.0)
         elif metric_name(group) == "f1":
             scores.update(f1=100.0 * group["score"].mean(), em=100.0 * group["correct"].mean())
         else:
