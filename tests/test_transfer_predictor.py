@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,9 +22,11 @@ from pipeline.analysis.transfer_predictor import (
     predict_transfer,
 )
 from pipeline.published import published_rows
+from pipeline.store import ResultsStore
 from pipeline.tasks import get_target_task
 from pipeline.typology import benchmark_languages, distance_table
 from pipeline.typology.pretraining import pretraining_sizes
+from tests.conftest import REPO
 
 FRAME = pd.DataFrame({"language": list("abcdefg"), "x": [0.0, 1.0, 2.0, 4.0, 7.0, 11.0, 16.0],
                       "value": [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0]})
@@ -108,3 +114,42 @@ def test_too_few_languages_are_refused() -> None:
     features = FRAME.head(5).rename(columns={"x": "log_size"}).assign(name="n", family="f", script="s")
     report = predict_transfer(features.drop(columns="value"), FRAME.head(5)[["language", "value"]])
     assert not report.ok and report.refused.startswith("only 5 measured language(s) have every feature")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def published_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("predict") / "atlas.db"
+    ResultsStore(path).insert_results(published_rows(), label="published")
+    return path
+
+
+def test_cli_prints_error_beside_baselines_and_labelled_predictions(published_store: Path) -> None:
+    store_path = published_store
+    before = store_path.read_bytes()
+    done = cli("predict-transfer", "--task", "xnli", "--model", "xlm-roberta-large", "--store", str(store_path))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "14 measured language(s)" in out and "left out (nothing is imputed): ht (no log_size)" in out
+    for line in ("ridge on language features", "mean of the other languages", "log pretraining size alone (linear)"):
+        assert line in out
+    assert "PREDICTIONS (not measurements)" in out and "Burmese" in out and "90% jackknife+ interval" in out
+    assert store_path.read_bytes() == before, "a read-only command"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--task", "xnlii", "--model", "xlm-roberta-large"), "error: --task: unknown target task 'xnlii'"),
+        (("--task", "xnli", "--model", "xlmr"), "error: --model: 'xlmr' is not among the stored values"),
+        (("--task", "xnli", "--model", "xlm-roberta-large", "--target", "gain"),
+         "error: a gain is measured after intermediate training: choose an intermediate task"),
+    ],
+)
+def test_cli_mistakes_are_one_line(published_store: Path, args: tuple[str, ...], message: str) -> None:
+    done = cli("predict-transfer", *args, "--store", str(published_store))
+    assert done.returncode == 2 and done.stderr.startswith(message) and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -14,6 +14,7 @@ from pipeline.cli import (
     claims_commands,
     examples_commands,
     jobs_commands,
+    predict_commands,
     run_commands,
     score_commands,
     store_commands,
@@ -23,7 +24,7 @@ from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
 COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands,
-                   examples_commands)
+                   examples_commands, predict_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
