@@ -1,8 +1,9 @@
-"""`python -m pipeline typology`: (re)build the shipped table of typological distances.
+"""`python -m pipeline typology`: (re)build the shipped tables of typological distances and lang2vec vectors.
 
 Covers every benchmark language of the registry plus any language the store mentions (as a target
 or an intermediate-training language), for both sources and all six distance types, and prints how
-far the sources agree. Skips the work when the table already covers those languages.
+far the sources agree; beside it, the lang2vec vectors Lauscher et al.'s similarities are computed
+from (``pipeline.typology.features``). Skips the work when the tables already cover those languages.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipeline.typology import (
     compute_table,
     write_cache,
 )
+from pipeline.typology.features import FEATURES_CACHE, compute_features, read_features, write_features
 
 
 def _store_languages(store: str | None) -> set[str]:
@@ -46,6 +48,13 @@ def _typology(args: argparse.Namespace) -> int:
         print(f"skipped (no ISO 639-3 mapping in pipeline/typology/languages.py): {', '.join(unknown)}")
     langs = sorted(set(benchmark_languages()) | (extra - set(unknown)))
     covered = cached_languages(args.out)
+    vectors_done = not args.force and set(langs) <= set(read_features(args.features_out)["language"])
+    if not vectors_done:
+        try:
+            vectors = compute_features(langs)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        print(f"lang2vec vectors -> {write_features(vectors, args.features_out)}")
     if not args.force and all(set(langs) <= covered.get((s, k), frozenset()) for s in SOURCES for k in DISTANCE_TYPES):
         print(f"{args.out} already covers all {len(langs)} languages (use --force to recompute)")
         return 0
@@ -73,6 +82,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="build the cached table of URIEL distances (lang2vec and URIEL+) between benchmark languages",
     )
     parser.add_argument("--out", default=str(DEFAULT_CACHE), help=f"output CSV (default: {DEFAULT_CACHE})")
-    parser.add_argument("--force", action="store_true", help="recompute even if the table covers every language")
+    parser.add_argument("--features-out", default=str(FEATURES_CACHE),
+                        help=f"output CSV of lang2vec vectors (default: {FEATURES_CACHE})")
+    parser.add_argument("--force", action="store_true", help="recompute even if the tables cover every language")
     add_store_argument(parser)
     parser.set_defaults(handler=_typology)

@@ -49,13 +49,17 @@ def cached_languages(path: str | os.PathLike[str] | None = None) -> dict[tuple[s
 
 def write_cache(table: pd.DataFrame, path: str | os.PathLike[str] | None = None) -> Path:
     """Write ``table`` (COLUMNS) to ``path`` atomically: a reader sees the old file or the new one."""
-    path = Path(path or DEFAULT_CACHE)
-    path.parent.mkdir(parents=True, exist_ok=True)
     ordered = table[list(COLUMNS)].sort_values(["source", "distance_type", "lang_a", "lang_b"])
+    return write_atomic(ordered, Path(path or DEFAULT_CACHE))
+
+
+def write_atomic(frame: pd.DataFrame, path: Path, float_format: str = "%.6f") -> Path:
+    """Write a shipped CSV so that a reader sees the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            ordered.to_csv(fh, index=False, float_format="%.6f")
+            frame.to_csv(fh, index=False, float_format=float_format)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; this is a shipped data file
         os.replace(tmp, path)
     except BaseException:

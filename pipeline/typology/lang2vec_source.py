@@ -51,7 +51,7 @@ def _lang2vec() -> ModuleType:
 
 
 @lru_cache(maxsize=32)
-def _feature_set(codes: tuple[str, ...], feature_set: str) -> tuple[np.ndarray, np.ndarray]:
+def vectors(codes: tuple[str, ...], feature_set: str) -> tuple[np.ndarray, np.ndarray]:
     """(values, known) for ``codes`` (ISO 639-3) in one lang2vec call."""
     try:
         rows = _lang2vec().get_features(list(codes), feature_set)
@@ -64,7 +64,7 @@ def _feature_set(codes: tuple[str, ...], feature_set: str) -> tuple[np.ndarray, 
 
 def distance_matrix(codes: Sequence[str], distance_type: str) -> np.ndarray:
     """(n, n) distances of ``distance_type`` among lang2vec codes ``codes``."""
-    parts = [_feature_set(tuple(codes), fs) for fs in FEATURE_SETS[distance_type]]
+    parts = [vectors(tuple(codes), fs) for fs in FEATURE_SETS[distance_type]]
     values = np.hstack([v for v, _ in parts])
     known = np.hstack([k for _, k in parts])
     return masked_cosine_distances(values, known)
