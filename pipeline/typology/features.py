@@ -124,6 +124,5 @@ def cosine_similarity_to(
     norms = np.linalg.norm(kept, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         similarity = kept @ kept[0] / (norms * norms[0])
-    if not keep.any():
-        similarity = np.full(len(codes), np.nan)
-    return pd.DataFrame({"language": codes, "similarity": np.where(norms * norms[0] > 0, similarity, 0.0)})
+    similarity = np.where(norms * norms[0] > 0, similarity, 0.0) if keep.any() else np.full(len(codes), np.nan)
+    return pd.DataFrame({"language": codes, "similarity": similarity})
