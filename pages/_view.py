@@ -108,10 +108,12 @@ def url_radio(label: str, options: Sequence[Any], key: str, default: Any = None,
     return value
 
 
-def url_multiselect(label: str, options: Sequence[Any], key: str, container: Any = st, **kwargs: Any) -> list[Any]:
-    """A multiselect (empty = everything) whose values live in the URL parameter ``key``."""
+def url_multiselect(label: str, options: Sequence[Any], key: str, container: Any = st, default: Sequence[Any] = (),
+                    **kwargs: Any) -> list[Any]:
+    """A multiselect (empty = everything, unless the caller says otherwise) whose values live in the URL parameter
+    ``key``; ``default`` is the first selection when neither the URL nor an earlier run chose one."""
     options = list(options)
-    _bind(key, options, [], multi=True)
+    _bind(key, options, list(default), multi=True)
     value = container.multiselect(label, options, key=key, on_change=_keep, args=(key,), **kwargs)
     _publish(key)
     return value

@@ -4,6 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from pages import _typology_models as models
 from pages._common import current_results, per_language_results, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.correlation import (
@@ -26,6 +27,7 @@ from pipeline.analysis.tables import task_metric
 from pipeline.presentation.palette import COLOURS, DIVERGING
 from pipeline.tasks import BASELINE, all_target_ids, display_name, target_tasks
 from pipeline.typology import DISTANCE_TYPES, LANGUAGES, SOURCES, distance_table
+from pipeline.typology.pretraining import corpus_of, pretraining_sizes
 
 MEASURE_LABELS = {"transfer_gap": "Transfer gap (source − language)", "gain": "Gain from intermediate training"}
 MEASURE_NAMES = {"transfer_gap": "transfer gap", "gain": "gain"}
@@ -58,10 +60,13 @@ def choose(label: str, options: list, key: str, default: object, container: obje
 
 
 def covariate_label(key: str, task: str, metric: str) -> str:
-    """``distance:<type>`` or ``score:<model>`` (that model's baseline score on the task) for a person."""
+    """``distance:<type>``, ``size:<model>`` (its pretraining corpus) or ``score:<model>`` (that model's baseline
+    score on the task) for a person."""
     kind, _, name = key.partition(":")
     if kind == "distance":
         return f"{name} distance"
+    if kind == "size":
+        return f"log {corpus_of(name).name} size (the pretraining data of {name})"
     if kind == "score":
         return f"{display_name(task)} {metric} of {name} without intermediate training"
     return "none"
@@ -216,14 +221,16 @@ circular = measure == "transfer_gap" and condition.startswith(f"{BASELINE}@")
 covariates = [
     "none",
     *(f"distance:{t}" for t in DISTANCE_TYPES if t != distance_type),
+    *([f"size:{model}"] if corpus_of(model) else []),
     *(f"score:{m}" for m in sorted(baselines["model"].unique()) if not (circular and m == model)),
 ]
 
 
 covariate = url_selectbox("Partial correlation controlling for", covariates, key="typ_covariate",
                           format_func=lambda k: covariate_label(k, task, metric),
-                          help="Another distance, or a per-language score from the store (e.g. the baseline, or a "
-                               "smaller model's score as a proxy for how well-resourced a language is).")
+                          help="Another distance, the log size of each language in the model's pretraining corpus, "
+                               "or a per-language score from the store (e.g. the baseline, or a smaller model's score "
+                               "as a proxy for how well-resourced a language is).")
 if not result.ok:
     st.info(f"No correlation for {display_name(task)}: {result.refused}.")
 else:
@@ -232,6 +239,8 @@ else:
         kind, _, name = covariate.partition(":")
         if kind == "distance":
             cov = distance_long[distance_long["distance_type"] == name][["language", "distance"]]
+        elif kind == "size":
+            cov = pretraining_sizes(name)[["language", "log_size"]]
         else:
             cov = per_language(baselines[baselines["model"] == name])
         partial = partial_correlate_languages(
@@ -300,4 +309,13 @@ profile = scatter_points(values, of_type)[["language", "name", "family", "script
 show_table(profile.round(3), name=f"typology-distances-{distance_source}", key="typ_distances", index=False, digits=3,
            title=f"URIEL distances to {source_language} ({distance_source})",
            caption="0 = identical, 1 = nothing in common; empty = the source has no shared features for the pair.")
-finish_page([*sources_of(chosen["provenance"]), SOURCE_CITATIONS[distance_source]])
+
+models.render(
+    models.Selection(task, model, metric, condition.split("@", 1)[0], tuple(source_languages), distance_source, how,
+                     distance_type, title),
+    rows=of_task[(of_task["metric"] == metric) & ((intermediate_key(of_task) == condition)
+                                                  | (of_task["intermediate_task"] == BASELINE))],
+    baselines=scope[scope["intermediate_task"] == BASELINE], measure=measure,
+)
+finish_page([*sources_of(chosen["provenance"]), SOURCE_CITATIONS[distance_source],
+             "Pretraining sizes: data/language_metadata/README.md"])

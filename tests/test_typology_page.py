@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.analysis.correlation import correlate_languages, distances_to_source
+from pipeline.analysis.correlation import correlate_languages, distances_to_source, partial_correlate_languages
+from pipeline.analysis.regression import fit_ols
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore
 from pipeline.tasks import get_target_task
 from pipeline.typology import distance_table
+from pipeline.typology.pretraining import pretraining_sizes
 from tests.conftest import REPO
 
 PAGE = "pages/typology.py"
@@ -57,7 +59,7 @@ def test_default_view_correlates_xnli_gaps_with_syntactic_distance(store_path: P
     expected = correlate_languages(xnli_gaps(), distances).table.set_index("method")
     pd.testing.assert_series_equal(table["coefficient"], expected["coefficient"].round(3))
     assert (table["p_value"] > 0).all() and (table["p_value"] < 0.001).all(), "strong, and shown as such"
-    assert len(app.get("plotly_chart")) == 2, "scatter and task × distance heatmap"
+    assert len(app.get("plotly_chart")) == 7, "scatter, heatmap; size axis, coefficients, predictor (3)"
     grid = app.dataframe[1].value
     assert {"xnli", "pawsx"} <= set(grid["target_task"]) and set(grid["distance_type"]) == {
         "syntactic", "phonological", "inventory", "featural", "genetic", "geographic"}
@@ -76,7 +78,7 @@ def test_switching_distance_source_type_and_task(store_path: Path) -> None:
             in infos(app)), "languages URIEL+ cannot measure are dropped by name"
     assert (correlations(app)["n"] == 12).all()
     app.selectbox(key="typ_task").set_value("pawsx").run()
-    assert not app.exception and not app.info
+    assert not app.exception and "left out" not in infos(app)
     assert app.selectbox(key="typ_model").value == "xlm-roberta-large"
     assert (correlations(app)["n"] == 6).all(), "PAWS-X has 7 languages, English is the source"
 
@@ -152,3 +154,47 @@ def test_gain_after_multilingual_intermediate_training_uses_its_languages_as_sou
     nearest = distances_to_source(distance_table(sources="lang2vec"), ["de", "en"], "syntactic", how="min")
     expected = correlate_languages(gains[~gains["language"].isin(["de", "en"])], nearest).table.set_index("method")
     pd.testing.assert_series_equal(correlations(app)["coefficient"], expected["coefficient"].round(3))
+
+
+def table_with(app: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page that has these columns."""
+    return next(t.value for t in app.dataframe if set(columns) <= set(t.value.columns))
+
+
+def test_size_covariate_multivariate_model_and_predictor_on_the_shipped_data(store_path: Path) -> None:
+    app = open_page()
+    sizes = pretraining_sizes("xlm-roberta-large")
+    distances = distances_to_source(distance_table(sources="lang2vec"), "en", "syntactic")
+    both = table_with(app, "relation").set_index(["relation", "method"])
+    assert both.loc[("syntactic distance", "pearson"), "coefficient"] == pytest.approx(0.837, abs=1e-3)
+    expected = partial_correlate_languages(xnli_gaps(), distances,
+                                           sizes[["language", "log_size"]].set_axis(["language", "covariate"], axis=1))
+    assert both.loc[("syntactic distance | log CC-100 size", "partial_pearson"), "coefficient"] == pytest.approx(
+        expected.table.set_index("method").loc["partial_pearson", "coefficient"], abs=5e-4)
+    assert app.multiselect(key="typ_mv_features").value == ["syntactic", "log_size"]
+    fit = table_with(app, "statistic").set_index("statistic")["value"]
+    frame = xnli_gaps().merge(distances.rename(columns={"distance": "syntactic"}), on="language").merge(
+        sizes[["language", "log_size"]], on="language")
+    ols = fit_ols(frame, "value", ["syntactic", "log_size"])
+    assert fit["languages"] == 14 and fit["R²"] == pytest.approx(ols.r2) and fit["leave-one-language-out R²"] == (
+        pytest.approx(ols.loo_r2))
+    errors = table_with(app, "mae", "rmse").set_index("model")
+    assert set(errors.index) == {"ridge on language features", "mean of the other languages",
+                                 "log pretraining size alone (linear)"} and (errors["n"] == 14).all()
+    predictions = table_with(app, "predicted", "low", "high")
+    assert len(predictions) == 50 - 1 - 14 - 4, "every benchmark language without a number but the 4 without a size"
+    assert "No prediction, nothing imputed: ht (no log_size), qu (no log_size), wo (no log_size), yo (no log_size)" \
+        in " ".join(c.value for c in app.caption)
+    lauscher = table_with(app, "feature", "method")
+    assert (lauscher.loc[lauscher["target_task"] == "xnli", "n"] == 15).all(), "English included, as they did"
+
+
+def test_collinear_features_warn_and_too_many_are_refused(store_path: Path) -> None:
+    app = open_page(typ_mv_features="syntactic,inventory,featural")
+    assert any("Collinear features: syntactic (VIF" in w.value for w in app.warning)
+    app = open_page(typ_task="pawsx")
+    assert "No model: only 6 language(s) have the value" in infos(app)
+    app.radio(key="typ_target").set_value("score").run()
+    app.radio(key="typ_predictor").set_value("boosting").run()
+    assert not app.exception
+    assert table_with(app, "mae").iloc[0]["model"] == "boosting on language features"
