@@ -25,8 +25,10 @@ from pipeline.analysis.claims import (
     select_result_set,
 )
 from pipeline.analysis.claims.spec import validate_check
+from pipeline.analysis.stats import xtreme_average
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore
+from pipeline.tasks import target_tasks
 from pipeline.typology.cache import read_cache
 from tests.test_research_pages import tiny_run_rows
 
@@ -358,3 +360,41 @@ def test_result_sets_list_published_sources_and_configs(tmp_path: Path) -> None:
     assert set(one_run["run_id"]) == {"tiny-de,en-1", "tiny-none-1"}, "a run comes with its baseline run"
     with pytest.raises(ValueError, match="no results for 'run:nope'; choose published:<source_id>"):
         select_result_set(results, "run:nope")
+
+
+# --------------------------------------------------------------------------- a pipeline run of the XTREME grid
+
+
+def xtreme_run_rows(gains: dict[str, float], seeds: tuple[int, ...] = (1, 2, 3)) -> list[dict]:
+    """Every XTREME task and language per condition and seed, as a pipeline run of the paper's grid writes them."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for seed in seeds:
+        for intermediate, gain in {"none": 0.0, **gains}.items():
+            for task in target_tasks().values():
+                metrics = ("f1", "em") if task.group == "question_answering" else (task.primary,)
+                for language in task.languages_by_benchmark.get("xtreme", ()):
+                    for metric in metrics:
+                        rows.append({
+                            "run_id": f"{intermediate}-{seed}", "source": "run",
+                            "provenance": f"data/configs/xstilts-xlmr-large.yaml#run_id={intermediate}-{seed}@abc",
+                            "model": "xlm-roberta-large", "intermediate_task": intermediate, "target_task": task.id,
+                            "language": language, "metric": metric, "value": 60 + gain + rng.normal(0, 0.3),
+                            "split": "dev", "setting": "zero-shot", "seed": seed,
+                            "baseline_run_id": None if intermediate == "none" else f"none-{seed}"})
+    return rows
+
+
+def test_claims_about_the_xtreme_average_are_checked_on_a_run_by_deriving_it_per_seed(tmp_path: Path) -> None:
+    results = stored(tmp_path, xtreme_run_rows({"squad_v1": 3.0, "qqp": 1.0}))
+    claims = {c.id: c for c in load_claims()}
+    best = evaluate_check(claims["v1-squad-best"].check, results)
+    assert best.verdict == HOLDS and best.numbers.startswith("1. SQuAD v1.1 +") and "2. QQP +1." in best.numbers
+    squad = best.evidence[best.evidence["intermediate_task"] == "squad_v1"].iloc[0]
+    assert squad["n"] == 3 and squad["low"] > 1.0, "paired over the three seeds"
+    overall = xtreme_average(results[results["run_id"].isin(["squad_v1-1", "squad_v1-2", "squad_v1-3"])])
+    mean = overall.loc[overall["target_task"] == "xtreme_avg", "value"].iloc[0]
+    assert squad["value"] == pytest.approx(mean - xtreme_average(results[results["intermediate_task"] == "none"])
+                                           .query("target_task == 'xtreme_avg'")["value"].iloc[0])
+    missing = evaluate_check(claims["v1-no-gain-multitask-mlm"].check, results)
+    assert missing.verdict == UNTESTABLE and "intermediate_kind=multi" in missing.reason

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis.claims.benchmark_rows import run_benchmark_averages
 from pipeline.analysis.claims.spec import intermediate_kind
 from pipeline.analysis.complexity import complexity_correlations, published_profiles, task_effects
 from pipeline.analysis.correlation import correlate_languages, distances_to_source, per_language
@@ -70,8 +71,12 @@ class ResultsView:
     @cached_property
     def task_level(self) -> pd.DataFrame:
         """One number per run, seed, task and metric: the printed mean over languages, else the mean of
-        the languages present (``language_means``)."""
-        return with_kind(language_means(self.results)) if not self.results.empty else with_kind(self.results)
+        the languages present (``language_means``); plus each pipeline run's derived XTREME average."""
+        if self.results.empty:
+            return with_kind(self.results)
+        means = language_means(self.results)
+        derived = run_benchmark_averages(self.results)
+        return with_kind(pd.concat([means, derived], ignore_index=True) if not derived.empty else means)
 
     @cached_property
     def gains(self) -> pd.DataFrame:
