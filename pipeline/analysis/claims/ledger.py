@@ -1,9 +1,9 @@
 """The ledger: every claim evaluated on one set of results, with its verdict, deciding numbers and provenance.
 
 A check first measures its units (``measures``), then asks whether the rows it names are all there:
-every value a ``rows`` filter lists must appear among the measured units, otherwise the claim
-cannot be tested and the verdict names the missing rows (``target_task=mnli``) and why other
-units could not be measured. Only then is it decided (``verdicts``).
+every task, language or model a ``rows`` filter lists must appear among the measured units,
+otherwise the claim cannot be tested and the verdict names the missing rows (``target_task=mnli``)
+and why other units could not be measured. Only then is it decided (``verdicts``).
 """
 
 from __future__ import annotations
@@ -45,11 +45,16 @@ _MEASURES: dict[str, Callable[[ResultsView, Mapping[str, Any]], Units]] = {
 }
 
 
+#: Filters that name things a claim is about: each value listed must be measured. Other filters
+#: (kind, MLM, split, …) only narrow the rows; if nothing is left the claim is untestable anyway.
+NAMED_COLUMNS = ("target_task", "intermediate_task", "intermediate_languages", "language", "model", "metric")
+
+
 def missing_rows(units: pd.DataFrame, rows: Mapping[str, Any] | None) -> list[str]:
-    """``column=value`` for every value a filter lists that no measured unit has."""
+    """``column=value`` for every named value a filter lists that no measured unit has."""
     missing = []
     for column, wanted in (rows or {}).items():
-        if isinstance(wanted, Mapping) or column not in units.columns:
+        if isinstance(wanted, Mapping) or column not in NAMED_COLUMNS or column not in units.columns:
             continue
         present = set(units[column].dropna().tolist())
         missing += [f"{column}={value}" for value in (wanted if isinstance(wanted, list) else [wanted])

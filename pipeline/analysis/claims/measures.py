@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.analysis.claims.benchmark_rows import run_benchmark_averages
 from pipeline.analysis.claims.spec import intermediate_kind
 from pipeline.analysis.complexity import complexity_correlations, published_profiles, task_effects
-from pipeline.analysis.correlation import correlate_languages, distances_to_source, per_language
+from pipeline.analysis.correlation import correlate_languages, distances_to_source
 from pipeline.analysis.gains import with_gains, with_transfer_gap
 from pipeline.analysis.robustness import compare_training_languages, robustness_drops
 from pipeline.analysis.saturation import fit_saturation, saturation_points
@@ -139,35 +139,42 @@ def _pick(table: pd.DataFrame, method: str) -> pd.Series:
 
 
 def _distance_units(rows: pd.DataFrame, check: Mapping[str, Any]) -> Units:
-    distance_type = check["x"]["distance"]
-    table = pd.concat(read_cache().values(), ignore_index=True) if read_cache() else pd.DataFrame()
-    source = check.get("distance_source", "lang2vec")
-    measure = check["y"]
-    per_lang = rows[rows["language"] != LANGUAGE_MEAN]
+    distance_type, measure = check["x"]["distance"], check["y"]
+    per_lang = _shown_metric(rows[rows["language"] != LANGUAGE_MEAN], check.get("rows"))
     if per_lang.empty:
         return Units(pd.DataFrame(columns=UNIT_COLUMNS), ["no per-language rows (a mean over languages has no gap)"])
-    frame = with_transfer_gap(with_gains(per_lang)) if not per_lang.empty else per_lang
+    cache = read_cache()
+    table = pd.concat(cache.values(), ignore_index=True) if cache else pd.DataFrame()
+    frame = with_transfer_gap(with_gains(per_lang))
     keys = [c for c in CONDITION_COLUMNS if c != "language"]
+    values = frame.groupby([*keys, "language"], dropna=False)[measure].mean().dropna().rename("value").reset_index()
+    provenance = _provenance(frame, keys)
+    distances: dict[str, pd.DataFrame | str] = {}  # per set of training languages: the table, or why none
     records, refusals = [], []
-    for key, group in (frame.groupby(keys, dropna=False) if not frame.empty else []):
+    for key, group in values.groupby(keys, dropna=False, sort=True):
         condition = dict(zip(keys, key))
-        values = per_language(group, measure).dropna()
         name = f"{condition['model']} · {display_name(condition['intermediate_task'])} → " \
                f"{display_name(condition['target_task'])}"
-        try:
-            distances = distances_to_source(table, condition["intermediate_languages"].split(","), distance_type,
-                                            source)
-        except ValueError as exc:
-            refusals.append(f"{name}: {exc}")
+        sources = condition["intermediate_languages"]
+        if sources not in distances:
+            try:
+                distances[sources] = distances_to_source(table, sources.split(","), distance_type,
+                                                         check.get("distance_source", "lang2vec"))
+            except ValueError as exc:
+                distances[sources] = str(exc)
+        if isinstance(distances[sources], str):
+            refusals.append(f"{name}: {distances[sources]}")
             continue
-        result = correlate_languages(values, distances, names=(f"{distance_type} distance", measure))
+        result = correlate_languages(group[["language", "value"]], distances[sources], n_boot=1000,
+                                     names=(f"{distance_type} distance", measure))
         if not result.ok:
             refusals.append(f"{name}: {result.refused}")
             continue
         row = _pick(result.table, check.get("method", "spearman"))
         records.append({**condition, "unit": name, "value": row["coefficient"], "low": row["ci_low"],
-                        "high": row["ci_high"], "n": result.n, "provenance": sorted(set(group["provenance"]))})
-    return Units(pd.DataFrame(records, columns=[*keys, *UNIT_COLUMNS]), refusals)
+                        "high": row["ci_high"], "n": result.n})
+    units = pd.DataFrame(records, columns=[*keys, *UNIT_COLUMNS[:-1]]).merge(provenance, on=keys, how="left")
+    return Units(units, refusals)
 
 
 def _complexity_units(rows: pd.DataFrame, check: Mapping[str, Any]) -> Units:
