@@ -9,6 +9,7 @@ PAGES = [
     st.Page("pages/typology.py", title="Typology", icon="🧬"),
     st.Page("pages/scale.py", title="Scale", icon="📈"),
     st.Page("pages/robustness.py", title="Robustness", icon="🛡️"),
+    st.Page("pages/examples.py", title="Examples", icon="🔎"),
     st.Page("pages/intermediate_languages.py", title="Languages in training", icon="🔢"),
     st.Page("pages/complexity.py", title="Task complexity", icon="🧩"),
     st.Page("pages/claims.py", title="Claims", icon="⚖️"),

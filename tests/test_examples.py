@@ -43,7 +43,7 @@ def test_every_run_keeps_its_examples_beside_the_store_and_they_give_back_the_st
     results, examples = _stored(store)
     index = examples.index()
     assert set(index.task_id) == {t for t in TARGETS if has_examples(t)} and "bucc" not in set(index.task_id)
-    assert set(index.run_id) == set(results.run_id)
+    assert set(index.run_id) == set(results[results.source == "run"].run_id)
     assert not (examples.root / "staging").exists()
     compared = 0
     for entry in index.itertuples():
@@ -141,3 +141,53 @@ def test_examples_command_refuses_bad_input_in_one_line(run, args: list[str], me
     assert main(["examples", "--run", trained, *args, "--store", str(store)]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def _examples_page(store: Path, monkeypatch: pytest.MonkeyPatch, **link: str):
+    from tests.test_app import on_page, open_app
+
+    monkeypatch.setenv("ATLAS_STORE", str(store))
+    return on_page(open_app(**link), "pages/examples.py")
+
+
+def test_examples_page_shows_flips_buckets_and_examples_of_a_run_against_its_baseline(
+        run, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, store = run
+    app = _examples_page(store, monkeypatch, artifacts="1", ex_task="xnli", ex_lang="ru")
+    assert not app.error and app.title[0].value == "Examples"
+    assert any("tiny test model" in w.value for w in app.warning)
+    results = ResultsStore(store).read_results()
+    run_a, run_b = app.selectbox(key="ex_a").value, app.selectbox(key="ex_b").value
+    stored = results[(results.run_id == run_a) & (results.target_task == "xnli") & (results.language == "ru")
+                     & (results.perturbation == "none")]
+    assert stored.baseline_run_id.iloc[0] == run_b  # B defaults to A's baseline
+    flips, buckets, examples = (frame.value for frame in app.dataframe)
+    n = int(stored.notes.str.extract(r"n=(\d+)")[0].iloc[0])
+    assert flips["n"].sum() == n == len(examples)
+    overall = buckets.set_index("bucket").loc["all"]
+    assert overall.score_a == pytest.approx(stored.value.iloc[0]) and overall.n == n
+    assert any("McNemar" in c.value for c in app.caption)
+    assert len(app.get("plotly_chart")) == 2  # gain per bucket, and the bucket × language heatmap
+
+    app.multiselect(key="ex_flip").set_value(["both wrong"]).run()
+    assert (app.dataframe[2].value["flip"] == "both wrong").all()
+    assert len(app.dataframe[2].value) == flips.set_index("flip").loc["both wrong", "n"]
+
+
+def test_examples_page_compares_clean_and_perturbed_inputs_of_one_run(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, store = run
+    app = _examples_page(store, monkeypatch, artifacts="1", ex_task="mlqa", ex_lang="zh")
+    app.selectbox(key="ex_b").set_value(app.selectbox(key="ex_a").value).run()
+    app.selectbox(key="ex_pa").set_value(PERTURBATION).run()
+    assert not app.exception and not app.error
+    examples = app.dataframe[2].value
+    assert {"input", "input (A)", "gold", "A predicted", "B predicted"} <= set(examples.columns)
+    assert (examples["input"] != examples["input (A)"]).any()  # the perturbed question beside the clean one
+    app.selectbox(key="ex_bucket").set_value("answer_words").run()
+    assert not app.exception and "n/a" not in set(app.dataframe[1].value["bucket"])
+
+
+def test_examples_page_without_test_artefacts_says_how_to_get_examples(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, store = run
+    app = _examples_page(store, monkeypatch)
+    assert not app.error and any("Include test artefacts" in i.value for i in app.info)

@@ -76,10 +76,11 @@ class Comparison:
 
 
 def compare(store: ExampleStore, task_id: str, a: Side, b: Side, language: str, attribute: str = "length",
-            n_boot: int = 1000) -> Comparison:
-    """The example-level comparison of ``a`` against ``b`` on ``task_id`` in ``language``, and per bucket in
-    every language both sides share (ValueError/ExamplesError with a message when it cannot be made)."""
-    paired = read_pair(store, task_id, a, b, [language])
+            n_boot: int = 1000, paired: pd.DataFrame | None = None) -> Comparison:
+    """The example-level comparison of ``a`` against ``b`` on ``task_id`` in ``language`` (``paired``: that
+    language's ``read_pair``, if already read), and per bucket in every language both sides share
+    (ValueError/ExamplesError with a message when it cannot be made)."""
+    paired = read_pair(store, task_id, a, b, [language]) if paired is None else paired
     resolved = resolve_attribute(attribute, paired)
     every = read_pair(store, task_id, a, b, None, inputs=[resolved] if resolved in INPUT_COLUMNS else False)
     edges = bucket_edges(every[resolved]) if resolved in NUMERIC_ATTRIBUTES else []
