@@ -233,7 +233,8 @@ def bucket_scores(paired: pd.DataFrame, attribute: str, edges: Sequence[float] |
         rows.append({
             "bucket": name, "n": len(group), "score_a": score_a,
             "a_low": float(np.quantile(reps_a, alpha)), "a_high": float(np.quantile(reps_a, 1 - alpha)),
-            "score_b": score_b, "b_low": float(np.quantile(reps_b, alpha)), "b_high": float(np.quantile(reps_b, 1 - alpha)),
+            "score_b": score_b, "b_low": float(np.quantile(reps_b, alpha)),
+            "b_high": float(np.quantile(reps_b, 1 - alpha)),
             "gain": score_a - score_b, "gain_low": float(np.quantile(reps_a - reps_b, alpha)),
             "gain_high": float(np.quantile(reps_a - reps_b, 1 - alpha)),
             "wrong_to_right": test.wrong_to_right, "right_to_wrong": test.right_to_wrong, "p_value": test.p_value,
@@ -282,7 +283,8 @@ def example_table(paired: pd.DataFrame, attribute: str, edges: Sequence[float] |
 
 
 def filter_examples(paired: pd.DataFrame, flips: Sequence[str] = (), attribute: str | None = None,
-                    buckets: Sequence[str] = (), edges: Sequence[float] | None = None, search: str = "") -> pd.DataFrame:
+                    buckets: Sequence[str] = (), edges: Sequence[float] | None = None,
+                    search: str = "") -> pd.DataFrame:
     """The paired examples of the chosen flip categories and buckets whose text, gold or predictions contain
     ``search`` (case-insensitive); empty choices keep everything."""
     keep = np.ones(len(paired), dtype=bool)
@@ -295,7 +297,8 @@ def filter_examples(paired: pd.DataFrame, flips: Sequence[str] = (), attribute: 
                   if c in paired.columns]
         hit = np.zeros(len(paired), dtype=bool)
         for column in fields:
-            hit |= paired[column].astype("string").str.contains(search, case=False, regex=False).fillna(False).to_numpy()
+            found = paired[column].astype("string").str.contains(search, case=False, regex=False)
+            hit |= found.fillna(False).to_numpy(bool)
         keep &= hit
     return paired[keep]
 
