@@ -29,6 +29,7 @@ from pipeline.analysis.language_features import (
 )
 from pipeline.analysis.lauscher import lauscher_correlations
 from pipeline.analysis.regression import MIN_LANGUAGES, MIN_RESIDUAL_DF, VIF_WARNING, fit_ols
+from pipeline.analysis.tables import task_metric
 from pipeline.analysis.transfer_predictor import PREDICTORS, PredictorReport, predict_transfer
 from pipeline.presentation.palette import SEQUENTIAL
 from pipeline.tasks import display_name, get_target_task
@@ -209,7 +210,7 @@ def _lauscher_preset(sel: Selection, baselines: pd.DataFrame, corpus: Corpus | N
         f"did. Their CC-100 sizes print Swedish as 77.8 M tokens; the authors later corrected it to 12,950 M.")
     variant = url_radio("Corpus sizes", list(VARIANTS), key="typ_lauscher_sizes", horizontal=True,
                         format_func=VARIANT_LABELS.get) if corpus is not None else VARIANTS[0]
-    metrics = {t: sel.metric if t == sel.task else get_target_task(t).primary for t in baselines["target_task"].unique()}
+    metrics = {t: sel.metric if t == sel.task else task_metric(t, sel.metric) for t in baselines["target_task"].unique()}
     scores = values_by_task(baselines, "value", metrics)
     if scores.empty:
         st.info(f"No per-language baseline scores of {sel.model} in this selection.")

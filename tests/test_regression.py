@@ -1,4 +1,4 @@
-"""Covariates and the multivariate model match hand computations (numpy lstsq, textbook formulas) on the shipped data."""
+"""Size covariate and multivariate model == hand computations (numpy lstsq, textbook formulas) on the shipped data."""
 
 from __future__ import annotations
 

@@ -99,7 +99,8 @@ def test_every_unmeasured_benchmark_language_is_predicted_or_named_with_the_reas
     dropped = dict(zip(report.dropped["language"], report.dropped["reason"]))
     measured = set(report.loo["language"])
     assert predicted | set(dropped) | measured | {"en"} == set(benchmark_languages())
-    assert not predicted & measured and dropped == {c: "no log_size" for c in ("ht", "qu", "wo", "yo")}
+    assert not predicted & measured
+    assert dropped == {c: "no published pretraining size" for c in ("ht", "qu", "wo", "yo")}
     shown = report.predictions.set_index("language")
     assert (shown["low"] <= shown["predicted"]).all() and (shown["predicted"] <= shown["high"]).all()
     assert shown["note"].str.startswith("prediction").all() and not shown["in_task"].any()
@@ -133,7 +134,8 @@ def test_cli_prints_error_beside_baselines_and_labelled_predictions(published_st
     done = cli("predict-transfer", "--task", "xnli", "--model", "xlm-roberta-large", "--store", str(store_path))
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "14 measured language(s)" in out and "left out (nothing is imputed): ht (no log_size)" in out
+    assert "14 measured language(s)" in out
+    assert "left out (nothing is imputed): ht (no published pretraining size)" in out
     for line in ("ridge on language features", "mean of the other languages", "log pretraining size alone (linear)"):
         assert line in out
     assert "PREDICTIONS (not measurements)" in out and "Burmese" in out and "90% jackknife+ interval" in out

@@ -183,8 +183,8 @@ def test_size_covariate_multivariate_model_and_predictor_on_the_shipped_data(sto
                                  "log pretraining size alone (linear)"} and (errors["n"] == 14).all()
     predictions = table_with(app, "predicted", "low", "high")
     assert len(predictions) == 50 - 1 - 14 - 4, "every benchmark language without a number but the 4 without a size"
-    assert "No prediction, nothing imputed: ht (no log_size), qu (no log_size), wo (no log_size), yo (no log_size)" \
-        in " ".join(c.value for c in app.caption)
+    unpredicted = ", ".join(f"{c} (no published pretraining size)" for c in ("ht", "qu", "wo", "yo"))
+    assert f"No prediction, nothing imputed: {unpredicted}." in " ".join(c.value for c in app.caption)
     lauscher = table_with(app, "feature", "method")
     assert (lauscher.loc[lauscher["target_task"] == "xnli", "n"] == 15).all(), "English included, as they did"
 

@@ -44,6 +44,7 @@ ERROR_COLUMNS: tuple[str, ...] = ("model", "mae", "rmse", "loo_r2", "n")
 PREDICTION_COLUMNS: tuple[str, ...] = ("language", "name", "predicted", "low", "high", "in_task", "note")
 
 ModelFactory = Callable[[], RegressorMixin]
+_READABLE = {SIZE_FEATURE: "published pretraining size"}
 
 
 class LeakageError(AssertionError):
@@ -167,7 +168,8 @@ def predict_transfer(
     dropped = features[~features["language"].isin(complete["language"])]
     missing = dropped[numeric].isna()
     dropped = pd.DataFrame({"language": dropped["language"],
-                            "reason": ["no " + ", ".join(missing.columns[row]) for row in missing.to_numpy()]})
+                            "reason": ["no " + ", ".join(_READABLE.get(c, c) for c in missing.columns[row])
+                                       for row in missing.to_numpy()]})
     data = complete.merge(values[["language", "value"]], on="language").reset_index(drop=True)
     base = {"target": target, "predictor": predictor, "n": len(data), "confidence": confidence}
     measured_dropped = dropped[dropped["language"].isin(values["language"])]

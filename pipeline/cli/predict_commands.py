@@ -17,7 +17,7 @@ from pipeline.analysis.language_features import TARGET_LABELS, TARGETS, language
 from pipeline.analysis.transfer_predictor import PREDICTORS, predict_transfer
 from pipeline.cli.common import UserError, add_store_argument
 from pipeline.store import ResultsStore, default_store_path
-from pipeline.tasks import BASELINE, LANGUAGE_MEAN, get_target_task, resolve_intermediate_label
+from pipeline.tasks import BASELINE, LANGUAGE_MEAN, TargetTask, get_target_task, resolve_intermediate_label
 from pipeline.typology import DISTANCE_TYPES, SOURCES, benchmark_languages, distance_table, get_language
 from pipeline.typology.pretraining import corpus_of, pretraining_sizes
 
@@ -32,7 +32,8 @@ def _one(rows: pd.DataFrame, column: str, wanted: str | None, preferred: str | N
     return rows[rows[column].astype(str) == choice]
 
 
-def _rows(args: argparse.Namespace) -> pd.DataFrame:
+def _rows(args: argparse.Namespace) -> tuple[TargetTask, pd.DataFrame]:
+    """The task and its per-language rows of one model, setting, split, metric and perturbation (all conditions)."""
     path = Path(args.store) if args.store else default_store_path()
     if not path.exists():
         raise UserError(f"no store at {path}; import the shipped results first: python -m pipeline import-published")
@@ -48,7 +49,7 @@ def _rows(args: argparse.Namespace) -> pd.DataFrame:
     rows = _one(rows, "setting", args.setting, "zero-shot", "--setting")
     rows = _one(rows, "split", args.split, "test", "--split")
     rows = _one(rows, "metric", args.metric, task.primary, "--metric")
-    return _one(rows, "perturbation", None, "none", "--perturbation")
+    return task, _one(rows, "perturbation", None, "none", "--perturbation")
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -58,7 +59,7 @@ def _predict(args: argparse.Namespace) -> int:
         source = get_language(args.source_language).code
     except ValueError as exc:
         raise UserError(f"--source-language: {exc}") from None
-    rows = _rows(args)
+    task, rows = _rows(args)
     try:
         values = target_values(rows, args.target, intermediate=intermediate, source_languages=[source])
     except ValueError as exc:
@@ -69,7 +70,6 @@ def _predict(args: argparse.Namespace) -> int:
     distances = source_distances(distance_table(benchmark_languages(), DISTANCE_TYPES, args.distance_source), source,
                                  args.distance_source)
     features = language_frame(distances, sizes, others)
-    task = get_target_task(args.task)
     report = predict_transfer(features, values, target=args.target, predictor=args.predictor, candidates=others,
                               task_languages=task.languages, confidence=args.confidence)
     label = TARGET_LABELS[args.target].replace("source", source)

@@ -10,9 +10,10 @@ a lang2vec ``fam`` lookup costs ~5 s, and the dashboard must not pay it.
 
 The file is long and sparse: ``language, feature_set, feature, value`` with one row per non-zero or
 unknown entry (``value`` empty = lang2vec's ``--``); absent entries are 0. Feature ``-1`` holds the
-vector's length, so a language whose vector is all zero (Basque, an isolate, in ``fam``) is still listed. Languages are XTREME codes,
-queried as ``Language.lang2vec_code`` (Lauscher et al. passed ISO 639-1 codes, which lang2vec maps to
-its own, e.g. the macrolanguage ``ara`` where the Atlas asks for Standard Arabic ``arb``).
+vector's length, so a language whose vector is all zero (Basque, an isolate, in ``fam``) is still listed.
+Languages are XTREME codes, queried as ``Language.lang2vec_code`` (Lauscher et al. passed ISO 639-1
+codes, which lang2vec maps to its own, e.g. the macrolanguage ``ara`` where the Atlas asks for
+Standard Arabic ``arb``).
 """
 
 from __future__ import annotations

@@ -137,7 +137,8 @@ def pretraining_sizes(
     rows = table[(table["model_family"] == corpus.family) & (table["corpus"] == corpus.corpus)]
     quantity = quantity or corpus.quantity
     if quantity not in set(rows["quantity"]):
-        raise ValueError(f"{corpus.name} has no quantity {quantity!r}; known: {', '.join(sorted(set(rows['quantity'])))}")
+        known = ", ".join(sorted(set(rows["quantity"])))
+        raise ValueError(f"{corpus.name} has no quantity {quantity!r}; known: {known}")
     chosen = _chosen(rows[rows["quantity"] == quantity], corpus, variant).set_index("code")
     codes = list(dict.fromkeys(benchmark_languages() if languages is None else languages))
     out = chosen.reindex(codes)
