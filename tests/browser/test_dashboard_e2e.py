@@ -9,7 +9,7 @@ from tests.browser.conftest import start_server
 #: URL path -> title of every page in the navigation (pages/_navigation.py).
 PAGES = {"": "Overview", "languages": "Languages", "typology": "Typology", "scale": "Scale",
          "robustness": "Robustness", "examples": "Examples", "intermediate_languages": "Languages in training",
-         "complexity": "Task complexity",
+         "complexity": "Task complexity", "claims": "Claims",
          "sources": "Data & sources", "report": "Report", "runs": "Runs"}
 CHART = '[data-testid="stPlotlyChart"]'
 
