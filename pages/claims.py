@@ -59,21 +59,31 @@ except ClaimsFileError as exc:
 
 
 def _links(table: pd.DataFrame) -> tuple[list[str], list[str | None]]:
-    """Per claim, the Overview grid and (where per-language rows exist) the Languages view of its numbers."""
-    grids = comparisons(rows)
+    """Per claim, the Overview grid and (where per-language rows exist) the Languages view of its numbers.
+
+    Grids are named as the Overview names them over the whole store; a run of the tiny test model
+    opens with test artefacts switched on, as the Runs page does.
+    """
+    grids = comparisons(results[results["source_id"].isin(rows["source_id"].unique())])
+    artifacts = "1" if rows["test_artifact"].any() else "0"
     per_language = set(rows.loc[rows["language"] != LANGUAGE_MEAN, "target_task"])
     overview, languages = [], []
     for row in table.to_dict("records"):
         match = grids[grids["source_id"].isin(row["source_ids"].split(",")) & grids["model"].isin(row["models"].split(","))
                       & grids["split"].isin(row["splits"].split(","))]
         grid = (match if not match.empty else grids).iloc[0]
-        overview.append("./?" + urlencode({"grid": comparison_label(grid), "show": "gain"}))
+        overview.append("./?" + urlencode({"grid": comparison_label(grid), "show": "gain", "artifacts": artifacts}))
         tasks = [t for t in row["target_tasks"].split(",") if t in per_language]
-        languages.append("./languages?" + urlencode({"task": tasks[0], "model": grid["model"],
-                                                     "compare": "intermediate"}) if tasks else None)
+        languages.append("./languages?" + urlencode({"task": tasks[0], "model": grid["model"], "compare": "intermediate",
+                                                     "artifacts": artifacts}) if tasks else None)
     return overview, languages
 
 
+others = {k: v for k, v in labels.items() if k != key}
+compare_with = url_selectbox("Compare with", ["none", *others], key="compare_with", default="none",
+                             format_func=lambda k: "nothing" if k == "none" else others[k],
+                             help="A second result set: its verdict beside each claim, and whether yours agrees "
+                                  "(e.g. your run against the published table).")
 counts = table["verdict"].value_counts()
 for column, verdict in zip(st.columns(len(VERDICTS)), VERDICTS):
     column.metric(ICONS[verdict], int(counts.get(verdict, 0)))
@@ -85,6 +95,12 @@ shown = pd.DataFrame({
     "Deciding numbers": table["numbers"], "Why": table["reason"], "Sources": table["provenance"],
     "Overview": overview, "Languages": languages,
 })
+if compare_with != "none":
+    other = _ledger(compare_with, get_store().data_version(), _claims_version()).set_index("id")["verdict"]
+    theirs = table["id"].map(other)
+    shown.insert(4, f"Verdict on {others[compare_with]}", theirs.map(ICONS))
+    decided = theirs.ne("cannot be tested") & table["verdict"].ne("cannot be tested")
+    shown.insert(5, "Same verdict", table["verdict"].eq(theirs).where(decided).map({True: "yes", False: "no"}).fillna("—"))
 if shown_verdicts:
     shown = shown[table["verdict"].isin(shown_verdicts)]
 show_table(shown, name="claims-ledger", key="claims_table", title=f"Claims ledger · {labels[key]}", index=False,

@@ -55,6 +55,13 @@ def test_claims_page_checks_a_pipeline_run_and_says_it_is_a_test_artefact(store_
     assert ledger.at["rq2-non-english-data-robust", "Verdict"] == ICONS["holds"]
     assert ledger.at["v1-squad-best", "Verdict"] == ICONS["cannot be tested"]
     assert "target_task=xtreme_avg" in ledger.at["v1-squad-best", "Why"]
+    assert ledger.at["rq2-non-english-data-robust", "Overview"].endswith("artifacts=1"), "opens with test artefacts on"
+
+    app.selectbox(key="compare_with").set_value("published:phang2020_v1").run()
+    compared = app.dataframe[0].value.set_index("Claim")
+    beside = compared["Verdict on published · phang2020_v1"]
+    assert beside["v1-squad-best"] == ICONS["holds"] and compared.at["v1-squad-best", "Same verdict"] == "—"
+    assert beside["rq2-non-english-data-robust"] == ICONS["cannot be tested"]
 
 
 def test_cli_prints_the_same_ledger_and_writes_it_as_csv(tmp_path: Path, store_path: Path) -> None:
