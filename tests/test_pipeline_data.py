@@ -71,7 +71,7 @@ def test_unreachable_dataset_fails_fast_with_how_to_provide_it() -> None:
     with pytest.raises(DataUnavailableError, match=r"google/xtreme/PAWS-X\.de:test.*<dir>/google/xtreme/PAWS-X\.de/test\.jsonl"):
         load_source(pawsx.eval["test"].for_language("de", {}), None)
     ccg = intermediate_data(get_intermediate_task("ccg"))
-    with pytest.raises(DataUnavailableError, match="not on the Hugging Face hub; give a local directory"):
+    with pytest.raises(DataUnavailableError, match="not on the Hugging Face hub in a form datasets can load; give a local directory"):
         load_source(ccg.train[0], None)
     with pytest.raises(ModelUnavailableError, match="cannot load model 'xlm-roberta-large'.*save_pretrained"):
         load_model("xlm-roberta-large", "sentence_pair_classification", 3)
@@ -86,10 +86,10 @@ def test_run_needs_local_copies_offline_and_takes_them_from_the_command_line(tmp
         return subprocess.run([sys.executable, "-m", "pipeline", "run", str(config), "--store", str(tmp_path / "a.db"),
                                *extra], cwd=REPO, capture_output=True, text=True, env=os.environ.copy(), timeout=300)
 
-    no_model = run()
+    no_model = run()  # preflight stops it before anything loads
     assert no_model.returncode == 2 and "Traceback" not in no_model.stderr
-    assert no_model.stderr.strip().splitlines()[-1].startswith("error: cannot load model 'tiny-xlmr'")
-    no_data = run("--model-dir", str(tmp_path / "models"))
+    assert "first: model tiny-xlmr (hub): not in the local cache" in no_model.stderr.strip().splitlines()[-1]
+    no_data = run("--model-dir", str(tmp_path / "models"), "--skip-preflight")  # the loader's own message
     assert no_data.returncode == 2 and "Traceback" not in no_data.stderr
     assert no_data.stderr.strip().splitlines()[-1].startswith("error: cannot load google/xtreme/PAWS-X.en:train")
     done = run("--model-dir", str(tmp_path / "models"), "--data-dir", str(data_root))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pipeline.cli import (
     claims_commands,
+    data_commands,
     examples_commands,
     jobs_commands,
     predict_commands,
@@ -24,7 +25,7 @@ from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
 COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands,
-                   examples_commands, predict_commands)
+                   examples_commands, predict_commands, data_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_argument("--gpus", type=int, dest="gpus_per_node", help="GPUs per node (SLURM)")
     sub.add_argument("--time-min", type=int, dest="timeout_min", help="time limit in minutes (SLURM)")
     sub.add_argument("--wait", action="store_true", help="wait until the job has finished")
+    sub.add_argument("--skip-preflight", dest="preflight", action="store_false", default=None,
+                     help="start the run without checking first that every model and split loads")
     add_store_argument(sub)
     sub.set_defaults(handler=_submit)
 
@@ -61,7 +63,7 @@ def _store(args: argparse.Namespace) -> Path:
 
 def _execution(args: argparse.Namespace) -> Execution:
     base = read_execution(args.execution) if args.execution else Execution()
-    overrides = {k: getattr(args, k) for k in ("backend", "partition", "gpus_per_node", "timeout_min")
+    overrides = {k: getattr(args, k) for k in ("backend", "partition", "gpus_per_node", "timeout_min", "preflight")
                  if getattr(args, k) is not None}
     return parse_execution({**base.model_dump(), **overrides}, "command line") if overrides else base
 

@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                         "overrides the config's data_dir")
     run.add_argument("--model-dir", help="folder holding local copies of the config's models (<dir>/<model id>, "
                                          "saved with save_pretrained); used where a copy exists")
+    run.add_argument("--skip-preflight", action="store_true",
+                     help="start without checking first that every model and split loads (see preflight)")
     run.set_defaults(handler=_run)
     validate = subparsers.add_parser("validate-config", help="check a run config without running it")
     validate.add_argument("config")
@@ -68,12 +70,17 @@ def _run(args: argparse.Namespace) -> int:
     # torch/transformers/datasets load only when a run starts, so the other commands stay fast.
     from pipeline.data.load import DataUnavailableError
     from pipeline.data.spec import DataSpecError
+    from pipeline.cli.data_commands import require_preflight
     from pipeline.models.loading import ModelUnavailableError
-    from pipeline.run.runner import run_config
+    from pipeline.run.runner import build_test_assets, run_config
 
-    config = _with_local_copies(read_config(args.config), args.data_dir, args.model_dir)
+    config = with_local_copies(read_config(args.config), args.data_dir, args.model_dir)
     store = open_store(args)
     _quiet_libraries()
+    if not args.skip_preflight:
+        if config.build_test_assets:
+            build_test_assets(config)
+        require_preflight(config)
     try:
         reports = run_config(config, args.config, store)
     except (DataUnavailableError, ModelUnavailableError, DataSpecError) as exc:
@@ -84,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_local_copies(config: RunConfig, data_dir: str | None, model_dir: str | None) -> RunConfig:
+def with_local_copies(config: RunConfig, data_dir: str | None, model_dir: str | None) -> RunConfig:
     """``config`` reading data from ``data_dir`` and each model from ``model_dir/<model id>`` when present."""
     update: dict = {}
     if data_dir is not None:

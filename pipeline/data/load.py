@@ -2,7 +2,7 @@
 
 A local mirror is a folder laid out like the hub dataset: ``<root>/<dataset id>/<config or 'default'>/
 <split>.jsonl`` with the hub's column schema; it is read with ``load_dataset('json', ...)`` and goes
-through the same filtering and column mapping as hub data. Corpora that are not on the hub are read in
+through the same filtering and column mapping as hub data. Splits the mirror lacks come from the hub. Corpora that are not on the hub are read in
 their own distribution format (``local_format: ccgbank``: a CCGbank folder). When the hub is unreachable the error names
 the dataset and the folder that would provide it, instead of a traceback.
 """
@@ -29,21 +29,25 @@ def local_path(source: Source, root: str | Path) -> Path:
 
 
 def read_source(source: Source, data_root: str | Path | None, streaming: bool) -> Any:
-    """The raw split of ``source`` (hub or local mirror), unfiltered and with its own columns."""
+    """The raw split of ``source`` (local mirror, else the hub), unfiltered and with its own columns.
+
+    A mirror may hold only part of a task (e.g. the languages the hub lacks): a split it does not hold is read
+    from the hub, unless the source is local-only.
+    """
     if data_root is not None and source.local_format == "ccgbank":
         try:
             return ccgbank.read_split(data_root, source.split)
         except FileNotFoundError as exc:
             raise DataUnavailableError(f"{source.describe()}: {exc}") from None
-    if data_root is not None:
-        path = local_path(source, data_root)
-        if not path.is_file():
-            raise DataUnavailableError(f"{source.describe()}: no local file {path}")
+    path = local_path(source, data_root) if data_root is not None else None
+    if path is not None and path.is_file():
         return load_dataset("json", data_files={source.split: str(path)}, split=source.split, streaming=streaming)
     if source.local_only:
         layout = "<dir>/data/AUTO/<section>/*.auto" if source.local_format == "ccgbank" else local_path(source, "<dir>")
+        found = f" ({path} does not exist)" if path is not None else ""
         raise DataUnavailableError(
-            f"{source.describe()} is not on the Hugging Face hub; give a local directory (data_dirs) holding {layout}"
+            f"{source.describe()} is not on the Hugging Face hub in a form datasets can load; give a local directory "
+            f"(data_dirs) holding {layout}{found}; `python -m pipeline preflight CONFIG` says how to get it"
         )
     try:  # RuntimeError: datasets 4+ refuses hub datasets that still ship a loading script
         return load_dataset(source.dataset, source.config, split=source.split, streaming=streaming)
@@ -51,7 +55,7 @@ def read_source(source: Source, data_root: str | Path | None, streaming: bool) -
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataUnavailableError(
             f"cannot load {source.describe()} from the Hugging Face hub or its cache ({first_line}); "
-            f"download it once with network access, or mirror it locally as {local_path(source, '<dir>')} "
+            f"download it once with network access, or mirror it locally as {path or local_path(source, '<dir>')} "
             "and pass data_dir/data_dirs in the run config"
         ) from None
 

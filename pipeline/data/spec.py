@@ -27,6 +27,16 @@ DEFAULT_COLUMNS: dict[str, dict[str, Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class LanguageSource:
+    """Where some languages of a task live instead of the task's dataset (e.g. XTREME-R's extra languages,
+    which ``google/xtreme`` lacks): the fields it replaces in a ``Source`` and why, for messages."""
+
+    languages: tuple[str, ...]
+    replaces: dict[str, Any]
+    why: str = ""
+
+
 class DataSpecError(ValueError):
     """A registry entry does not say how to read the data the run needs."""
 
@@ -81,6 +91,40 @@ class TaskData:
     languages: tuple[str, ...] = ("en",)
     language_alpha: float | None = None
     max_examples: int | None = None
+    #: Target tasks: languages read from another dataset or only from a local mirror.
+    language_sources: tuple[LanguageSource, ...] = ()
+    #: Hub split -> {language: the split read in its place, or None: the language has no such data}.
+    missing_splits: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    #: Intermediate tasks only: the ``prepare`` converter that builds a local mirror from the original release.
+    prepare: str | None = None
+
+    def language_source(self, lang: str) -> LanguageSource | None:
+        """The override that holds ``lang``, if any."""
+        return next((o for o in self.language_sources if lang in o.languages), None)
+
+    def resolve(self, source: Source, lang: str) -> Source:
+        """``source`` for ``lang``: moved to the dataset that holds the language, templates filled."""
+        override = self.language_source(lang)
+        if override is not None:
+            source = replace(source, **override.replaces)
+        return source.for_language(lang, self.lang_codes)
+
+    def eval_source(self, split: str, lang: str) -> tuple[Source | None, str]:
+        """The source of ``lang``'s ``split`` rows ('test'/'dev') and a note when it is not the declared one.
+
+        A language without the declared hub split reads the registry's replacement (never the test split in
+        place of a dev split) or, without one, is not evaluated on that split (None).
+        """
+        source = self.resolve(self.eval[split], lang)
+        missing = self.missing_splits.get(source.split, {})
+        if lang not in missing:
+            return source, ""
+        other = missing[lang]
+        if other is None:
+            return None, (f"{lang} has no {source.split} split in {source.dataset}: not evaluated on {split} "
+                          "(its test split is never used in its place)")
+        return replace(source, split=other), (f"{lang} has no {source.split} split in {source.dataset}: "
+                                              f"{split} rows use its {other} split (unseen in zero-shot training)")
 
 
 def _columns(head: str, *overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -127,7 +171,14 @@ def target_data(task: TargetTask) -> TaskData:
         batch_size=task.extra.get("batch_size"), epochs=task.extra.get("epochs"),
         label_names=tuple(labels) if labels else None, num_labels=task.num_labels,
         train=train, dev=dev, eval=evals, threshold=threshold, lang_codes=dict(task.extra.get("lang_codes", {})),
+        language_sources=tuple(_language_source(entry) for entry in data.get("language_sources", ())),
+        missing_splits={split: dict(langs) for split, langs in data.get("missing_splits", {}).items()},
     )
+
+
+def _language_source(entry: dict[str, Any]) -> LanguageSource:
+    replaces = {k: entry[k] for k in ("dataset", "config", "local_only") if k in entry}
+    return LanguageSource(tuple(entry["languages"]), replaces, entry.get("why", ""))
 
 
 def intermediate_data(task: IntermediateTask) -> TaskData:
@@ -148,5 +199,5 @@ def intermediate_data(task: IntermediateTask) -> TaskData:
         epochs=task.epochs, label_names=tuple(labels) if labels else None,
         num_labels=task.num_labels or task.num_choices, train=tuple(train), dev=tuple(dev),
         languages=tuple(task.extra.get("languages", ("en",))), language_alpha=task.extra.get("language_alpha"),
-        max_examples=task.extra.get("max_examples"),
+        max_examples=task.extra.get("max_examples"), prepare=task.extra.get("prepare"),
     )

@@ -41,9 +41,11 @@ STOP_GRACE = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
-def run_command(config: Path, store: Path) -> list[str]:
-    """The command a job runs (no shell: nothing a user typed is ever interpreted)."""
-    return [sys.executable, "-m", "pipeline", "run", str(config), "--store", str(store)]
+def run_command(config: Path, store: Path, preflight: bool = True) -> list[str]:
+    """The command a job runs (no shell: nothing a user typed is ever interpreted); it starts with preflight
+    (every model and split checked) unless the job opted out, so a broken run fails in its first minute."""
+    skip = [] if preflight else ["--skip-preflight"]
+    return [sys.executable, "-m", "pipeline", "run", str(config), "--store", str(store), *skip]
 
 
 def _die_with_parent() -> None:
@@ -97,7 +99,7 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
     with log_path.open("w", encoding="utf-8") as log:
         log.write(f"attempt {job.attempts} of job {job.job_id} on {worker} at {stamp}\n")
         log.flush()
-        proc = subprocess.Popen(run_command(config_path, queue.store_path), cwd=REPO, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(run_command(config_path, queue.store_path, job.execution.preflight), cwd=REPO, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=_die_with_parent)
     try:

@@ -30,6 +30,7 @@ class Execution(BaseModel):
     cpus_per_task: int = Field(8, gt=0)
     mem_gb: int | None = Field(None, gt=0)
     timeout_min: int = Field(24 * 60, gt=0, description="SLURM time limit in minutes")
+    preflight: bool = Field(True, description="first check that every model and split loads (run --skip-preflight)")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class Encoder:
 def read_examples(ctx: RunContext, data: TaskData, sources: Sequence[Source], languages: Sequence[str],
                   limit: int | None) -> Dataset:
     """The canonical examples of ``sources`` in ``languages`` (first ``limit`` of each source and overall)."""
-    parts = [load_source(s.for_language(lang, data.lang_codes), ctx.data_root(data.task_id), limit)
+    parts = [load_source(data.resolve(s, lang), ctx.data_root(data.task_id), limit)
              for s in sources for lang in languages]
     ds = concatenate_datasets(parts)
     return ds.select(range(min(limit, len(ds)))) if limit is not None else ds

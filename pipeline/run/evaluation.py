@@ -9,6 +9,7 @@ predictions are written in the XTREME layout too, and an example sink keeps them
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -68,6 +69,12 @@ def _evaluate_all(ctx: RunContext, task_id: str, cache_dir: Path, languages: Ite
     return scores
 
 
+def _not_evaluated(note: str) -> tuple[Outputs, dict, Any]:
+    """A language without data for the run's split: no metrics (so no rows), the reason in the log."""
+    print(f"not evaluated: {note}", file=sys.stderr)
+    return None, {"metrics": {}, "n_examples": 0, "source": "", "notes": note}, None
+
+
 def _result(task_id: str, lang: str, outputs: Outputs, n_examples: int, source: str, notes: str) -> dict:
     """A cached result; no metrics when a perturbation left no example (noted, and no rows are written)."""
     if outputs is None:
@@ -81,16 +88,18 @@ def evaluate_trained(ctx: RunContext, task_id: str, model: PreTrainedModel, phas
                      sink: ExampleSink | None = None) -> Scores:
     """Scores of a target-trained ``model`` on every language of ``task_id`` under every condition."""
     data = target_data(get_target_task(task_id))
-    template = data.eval[ctx.config.eval_split]
 
     def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
-        examples = read_examples(ctx, data, [template], [lang], ctx.config.limits.max_eval_examples)
+        source, split_note = data.eval_source(ctx.config.eval_split, lang)
+        if source is None:
+            return _not_evaluated(split_note)
+        examples = read_examples(ctx, data, [source], [lang], ctx.config.limits.max_eval_examples)
         examples, notes = condition.apply(examples, data.head, lang)
         outputs = predictions_and_references(
             data.head, model, ctx.tokenizer, examples, data.max_seq_length, data.label_names, data.num_labels,
             ctx.config.eval_batch_size, ctx.device) if len(examples) else None
-        source = template.for_language(lang, data.lang_codes).describe()
-        return outputs, _result(task_id, lang, outputs, len(examples), source, notes), examples
+        notes = "; ".join(n for n in (split_note, notes) if n)
+        return outputs, _result(task_id, lang, outputs, len(examples), source.describe(), notes), examples
 
     return _evaluate_all(ctx, task_id, _cache_dir(ctx, phase_key, task_id), languages, conditions, export, sink,
                          compute)
@@ -111,7 +120,6 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
     max_length = settings.max_length or data.max_seq_length
     is_bucc = data.threshold is not None
     protocol = retrieval.protocol(layer, depth, max_length, settings.margin_k if is_bucc else None)
-    template = data.eval[ctx.config.eval_split]
 
     def embedded(examples):
         return tuple(retrieval.embed(model, ctx.tokenizer, examples[side], layer, max_length,
@@ -125,15 +133,17 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
         return embedded(read(data.threshold, lang))
 
     def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
-        examples, notes = condition.apply(read(template, lang), data.head, lang)
+        source, split_note = data.eval_source(ctx.config.eval_split, lang)
+        if source is None:
+            return _not_evaluated(split_note)
+        examples, notes = condition.apply(read(source, lang), data.head, lang)
         test = embedded(examples)
         if is_bucc:
             outputs = retrieval.bucc_outputs(threshold_pairs(lang), test, settings.margin_k)
         else:
             outputs = retrieval.tatoeba_outputs(*test)
-        source = template.for_language(lang, data.lang_codes).describe()
-        notes = "; ".join(n for n in (protocol, notes) if n)
-        return outputs, _result(task_id, lang, outputs, len(examples), source, notes), examples
+        notes = "; ".join(n for n in (protocol, split_note, notes) if n)
+        return outputs, _result(task_id, lang, outputs, len(examples), source.describe(), notes), examples
 
     cache_dir = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length,
                                                        "k": settings.margin_k})
