@@ -18,6 +18,7 @@ from pipeline.cli import (
     predict_commands,
     run_commands,
     score_commands,
+    shape_commands,
     store_commands,
     typology_commands,
 )
@@ -25,7 +26,7 @@ from pipeline.cli.common import UserError
 
 #: Modules that add subcommands; add yours here.
 COMMAND_MODULES = (store_commands, run_commands, typology_commands, score_commands, jobs_commands, claims_commands,
-                   examples_commands, predict_commands, data_commands)
+                   examples_commands, predict_commands, data_commands, shape_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

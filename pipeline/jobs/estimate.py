@@ -1,27 +1,29 @@
 """A rough cost for a config before it runs: phases, examples processed, and a time on a device.
 
-Order of magnitude only (expect ±3x): training costs ~6 x (non-embedding parameters) x (sequence length)
-FLOPs per example and evaluation ~2x, at a sustained rate per device class, plus start-up and per-phase
-overheads (fitted to the tiny config: 20-60 s here, depending on load); sequences are taken at the task's
-maximum length and every phase at its step cap, so the estimate errs high. Tiny test models are all overhead.
+Order of magnitude only (expect ±2x): training costs ``6 x (non-embedding parameters + 2 x layers x hidden x
+sequence length)`` FLOPs per token (the second term is attention), plus the MLM output layer (``hidden x
+vocabulary``, which XLM-R's 250k vocabulary makes bigger than a Base encoder) for MLM tokens; evaluation a third
+of that. Multiple-choice examples count once per choice. FLOPs go at a sustained rate per device class (measured
+by ``python -m pipeline shape-check``, bench/README.md), plus start-up and per-phase overheads; sequences are
+taken at the task's maximum length and every phase at its step cap, so the estimate errs high.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-from pipeline.data.spec import intermediate_data, target_data
+from pipeline.data.spec import TaskData, intermediate_data, target_data
+from pipeline.models.architectures import config_values
 from pipeline.published.importer import MODELS_CSV
 from pipeline.run.config import MLM_TASK, Intermediate, PhaseSettings, RunConfig
 from pipeline.tasks import get_intermediate_task, get_target_task
+from pipeline.train.sampling import epoch_examples, proportional_weights, temperature_weights
 
-#: Sustained training/inference FLOP/s: CPU measured here (6-layer hidden-384 encoder, ~13 examples/s at
-#: length 128 on 2 cores, ENV-NOTES), scaled per core; GPUs at ~40% of A100 bf16 / V100 fp32 peaks.
+#: Sustained training FLOP/s. CPU: XLM-R Base measured by shape-check on this 2-core machine (bench/README.md,
+#: "Real-shape dry runs"), per core. GPUs: ~40% of A100 bf16 / V100 fp32 peaks (not measured here yet).
 FLOPS_PER_CPU_CORE = 5e10
 FLOPS_CUDA = {"bf16": 4e13, "fp32": 6e12}
 START_SECONDS = 10.0  # interpreter, torch/transformers/datasets imports, tokenizer
@@ -52,8 +54,7 @@ class Estimate:
 
     def seconds(self, device: str, precision: str, cores: int = 2) -> float | None:
         """Wall time on ``device`` ('cpu'/'cuda'); None when the model's size is unknown."""
-        rate = FLOPS_CUDA.get(precision, FLOPS_CUDA["fp32"]) if device.startswith("cuda") else (
-            FLOPS_PER_CPU_CORE * max(1, cores))
+        rate = flops_rate(device, precision, cores)
         overhead = START_SECONDS + PHASE_SECONDS * self.train_phases + EVALUATION_SECONDS * self.evaluations
         if self.model_params is None:
             return None
@@ -80,24 +81,44 @@ def train_size(task_id: str) -> int | None:
     return TRAIN_SIZES.get(task_id) or _published_sizes().get(task_id)
 
 
-def non_embedding_params(model_id: str, build_test_assets: bool) -> int | None:
-    """Transformer-layer parameters of a model: from its config.json (a local directory or the local hub
-    cache, else models.csv); a test model still to be built counts as 0 (all overhead); None if unknown."""
-    config_file = Path(model_id) / "config.json"
-    if not config_file.is_file():
-        if build_test_assets:
-            return 0
-        try:
-            from huggingface_hub import hf_hub_download
+@dataclass(frozen=True)
+class Dims:
+    """What the FLOP count needs of a model; layers/hidden/vocab are 0 when only a parameter count is known."""
 
-            config_file = Path(hf_hub_download(model_id, "config.json", local_files_only=True))
-        except Exception:  # not in the local cache (the hub is not asked: this must stay instant)
-            return _published_params().get(model_id) or _published_params().get(model_id.split("/")[-1])
-    config = json.loads(config_file.read_text(encoding="utf-8"))
+    params: int  # non-embedding parameters (transformer layers)
+    layers: int = 0
+    hidden: int = 0
+    vocab: int = 0
+
+    def flops_per_token(self, seq_len: int, mlm: bool = False, train: bool = True) -> float:
+        """FLOPs per token at ``seq_len`` (training: forward and backward)."""
+        per_token = self.params + 2 * self.layers * self.hidden * seq_len
+        if mlm:
+            per_token += self.hidden * self.hidden + self.vocab * self.hidden
+        return (6.0 if train else 2.0) * per_token
+
+
+def model_dims(model_id: str, build_test_assets: bool) -> Dims | None:
+    """Dims of a model: from its config.json (local folder or cache) or public values, else models.csv's total
+    parameters; a test model still to be built counts as 0 (all overhead); None if unknown."""
+    config = config_values(model_id)
+    if config is None:
+        if build_test_assets:
+            return Dims(0)
+        total = _published_params().get(model_id) or _published_params().get(model_id.split("/")[-1])
+        return Dims(total) if total else None
     hidden, layers = config.get("hidden_size"), config.get("num_hidden_layers")
     if not hidden or not layers:
         return None
-    return layers * (4 * hidden * hidden + 2 * hidden * config.get("intermediate_size", 4 * hidden))
+    params = layers * (4 * hidden * hidden + 2 * hidden * config.get("intermediate_size", 4 * hidden))
+    return Dims(params, layers, hidden, config.get("vocab_size", 0))
+
+
+def flops_rate(device: str, precision: str, cores: int = 2) -> float:
+    """Sustained FLOP/s of a device class."""
+    if device.startswith("cuda"):
+        return FLOPS_CUDA.get(precision, FLOPS_CUDA["fp32"])
+    return FLOPS_PER_CPU_CORE * max(1, cores)
 
 
 def _steps(examples: int, batch: int, epochs: float, settings: PhaseSettings) -> int:
@@ -105,11 +126,17 @@ def _steps(examples: int, batch: int, epochs: float, settings: PhaseSettings) ->
     return min(steps, settings.max_steps) if settings.max_steps else steps
 
 
-def _intermediate_cost(config: RunConfig, spec: Intermediate, unknown: list[str]) -> tuple[int, int]:
-    """(examples processed, sequence length) of one intermediate phase."""
+def _sequences(data: TaskData) -> int:
+    """Sequences an example is encoded into (one per choice for multiple choice)."""
+    return (data.num_labels or 1) if data.head == "multiple_choice" else 1
+
+
+def _intermediate_cost(config: RunConfig, spec: Intermediate, dims: Dims, unknown: list[str]) -> tuple[int, float]:
+    """(examples processed, training FLOPs) of one intermediate phase; a mixture's epoch and shares follow its
+    sampling (sizes capped under proportional sampling), as in the pipeline."""
     settings = config.hyperparameters.intermediate
     tasks = list(spec.tasks) + ([MLM_TASK] if config.mlm_for(spec) and MLM_TASK not in spec.tasks else [])
-    sizes, lengths = [], []
+    sizes: dict[str, int] = {}
     for task_id in tasks:
         data = intermediate_data(get_intermediate_task(task_id))
         size = (config.limits.mlm_examples or data.max_examples) if task_id == MLM_TASK else train_size(task_id)
@@ -117,13 +144,23 @@ def _intermediate_cost(config: RunConfig, spec: Intermediate, unknown: list[str]
             unknown.append(f"{task_id} training set")
             continue
         limit = config.limits.max_train_examples if task_id != MLM_TASK else None
-        sizes.append(min(size, limit) if limit else size)
-        lengths.append(data.max_seq_length)
+        sizes[task_id] = min(size, limit) if limit else size
     first = get_intermediate_task(spec.tasks[0])
     batch = settings.batch_size or first.batch_size
     epochs = settings.epochs or (settings.multi_task_epochs if len(spec.tasks) > 1 else first.epochs)
-    steps = _steps(sum(sizes), batch, epochs, settings) if sizes else 0
-    return steps * batch * settings.grad_accumulation, max(lengths, default=0)
+    if not sizes:
+        return 0, 0.0
+    temperature = len(sizes) > 1 and spec.sampling.method == "temperature"
+    cap = spec.sampling.cap if len(sizes) > 1 and not temperature else None
+    shares = temperature_weights(sizes, spec.sampling.temperature) if temperature else (
+        proportional_weights(sizes, cap or max(sizes.values())))
+    examples = _steps(epoch_examples(sizes, cap), batch, epochs, settings) * batch * settings.grad_accumulation
+    flops = 0.0
+    for task_id, share in shares.items():
+        data = intermediate_data(get_intermediate_task(task_id))
+        tokens = examples * share * _sequences(data) * data.max_seq_length
+        flops += tokens * dims.flops_per_token(data.max_seq_length, mlm=task_id == MLM_TASK)
+    return examples, flops
 
 
 def _target_cost(config: RunConfig, task_id: str, unknown: list[str]) -> int:
@@ -148,30 +185,35 @@ def estimate(config: RunConfig) -> Estimate:
     unknown: list[str] = []
     runs = len(config.models) * len(config.seeds) * len(config.intermediate)
     per_seed_phases = sum(1 for spec in config.intermediate if not spec.is_baseline)
-    train_tokens = train_examples = phases = 0
+    known = [d for d in (model_dims(m, config.build_test_assets) for m in config.models) if d is not None]
+    dims = max(known, key=lambda d: d.params) if len(known) == len(config.models) else None
+    sized = dims or Dims(0)
+    train_flops = 0.0
+    train_examples = phases = 0
     for spec in config.intermediate:
         if not spec.is_baseline:
-            examples, length = _intermediate_cost(config, spec, unknown)
+            examples, flops = _intermediate_cost(config, spec, sized, unknown)
             train_examples += examples
-            train_tokens += examples * length
-    eval_examples = eval_tokens = evaluations = 0
+            train_flops += flops
+    eval_examples = evaluations = 0
+    eval_flops = 0.0
     for task_id in config.targets:
-        length = target_data(get_target_task(task_id)).max_seq_length
+        data = target_data(get_target_task(task_id))
+        length, sequences = data.max_seq_length, _sequences(data)
         examples = _target_cost(config, task_id, unknown) * len(config.intermediate)
         phases += len(config.intermediate) if examples else 0
         train_examples += examples
-        train_tokens += examples * length
+        train_flops += examples * sequences * length * sized.flops_per_token(length)
         n_languages = len(config.languages_of(task_id))
         per_language = config.limits.max_eval_examples or DEFAULT_EVAL_EXAMPLES
         evaluations += n_languages * len(config.intermediate)
-        eval_examples += per_language * n_languages * len(config.intermediate)
-        eval_tokens += per_language * n_languages * len(config.intermediate) * length
+        n_eval = per_language * n_languages * len(config.intermediate)
+        eval_examples += n_eval
+        eval_flops += n_eval * sequences * length * sized.flops_per_token(length, train=False)
     repeats = len(config.models) * len(config.seeds)
-    params = [non_embedding_params(m, config.build_test_assets) for m in config.models]
-    size = None if None in params else max(params)
     return Estimate(
         runs=runs, train_phases=repeats * (phases + per_seed_phases), evaluations=repeats * evaluations,
         train_examples=repeats * train_examples, eval_examples=repeats * eval_examples,
-        train_flops=6.0 * (size or 0) * repeats * train_tokens, eval_flops=2.0 * (size or 0) * repeats * eval_tokens,
-        model_params=size, unknown=sorted(set(unknown)),
+        train_flops=repeats * train_flops, eval_flops=repeats * eval_flops,
+        model_params=dims.params if dims is not None else None, unknown=sorted(set(unknown)),
     )

@@ -105,6 +105,12 @@ def _restore(optimizer: torch.optim.Optimizer, saved: list[torch.Tensor]) -> Non
             p.copy_(value)
 
 
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CUDA's out-of-memory error, or torch's CPU allocator failing (a plain RuntimeError), which the back-off
+    treats alike."""
+    return isinstance(exc, torch.OutOfMemoryError) or "DefaultCPUAllocator: can't allocate memory" in str(exc)
+
+
 def _backoff(streams: list[TrainStream], accumulation: int) -> int:
     """Halve every micro-batch and double accumulation (same effective batch); returns the new accumulation."""
     if min(s.batch_size for s in streams) <= 1:
@@ -142,7 +148,9 @@ def train(streams: list[TrainStream], total_steps: int, opt: Optimisation, devic
                     loss = streams[k].model(**batch).loss / accumulation
                 loss.backward()
                 examples += len(batch["input_ids"])
-        except torch.OutOfMemoryError:
+        except RuntimeError as exc:  # torch.OutOfMemoryError is one
+            if not is_out_of_memory(exc):
+                raise
             optimizer.zero_grad(set_to_none=True)
             torch.cuda.empty_cache()
             accumulation = _backoff(streams, accumulation)

@@ -1,0 +1,1 @@
+"""Real-shape dry runs: every training phase of a config at its real sizes, on random weights (``shape-check``)."""
