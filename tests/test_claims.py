@@ -398,3 +398,29 @@ def test_claims_about_the_xtreme_average_are_checked_on_a_run_by_deriving_it_per
                                            .query("target_task == 'xtreme_avg'")["value"].iloc[0])
     missing = evaluate_check(claims["v1-no-gain-multitask-mlm"].check, results)
     assert missing.verdict == UNTESTABLE and "intermediate_kind=multi" in missing.reason
+
+
+def _per_task_gaps(tmp_path: Path, slope: float) -> pd.DataFrame:
+    """English and two other languages per intermediate task; the non-English gain grows by ``slope`` per label."""
+    labels = {"qqp": 2, "anli_plus": 3, "hellaswag": 4, "commonsenseqa": 5}
+    base = {"en": 80.0, "de": 70.0, "ru": 65.0}
+    rows = [published("none", "xnli", v, language=lang) for lang, v in base.items()]
+    for task, n_labels in labels.items():
+        rows += [published(task, "xnli", v + 1 + (0 if lang == "en" else slope * n_labels), language=lang)
+                 for lang, v in base.items()]
+    return stored(tmp_path, rows)
+
+
+@pytest.mark.parametrize("slope, expected", [(1.0, HOLDS), (-1.0, FAILS)])
+def test_complexity_correlation_with_the_gap_change(tmp_path: Path, slope: float, expected: str) -> None:
+    check = {"kind": "correlation", "x": {"complexity": "label_space"}, "y": "gap_change", "statistic": "all",
+             "op": "<", "threshold": 0}
+    validate_check(check, "test")
+    verdict = evaluate_check(check, _per_task_gaps(tmp_path, slope))
+    assert verdict.verdict == expected and verdict.evidence["value"].iloc[0] == pytest.approx(-slope)
+
+
+def test_complexity_correlation_needs_per_language_rows(table: pd.DataFrame) -> None:
+    check = {"kind": "correlation", "x": {"complexity": "label_space"}, "y": "gap_change", "op": "<", "threshold": 0}
+    verdict = evaluate_check(check, table)
+    assert verdict.verdict == UNTESTABLE and "needs English and non-English scores per language" in verdict.reason
