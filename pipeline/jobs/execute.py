@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.jobs.device import describe_device
+from pipeline.jobs.paths import outputs_outside_checkout
 from pipeline.jobs.progress import (
     RateEstimator,
     current_bar,
@@ -92,7 +93,7 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
         return "failed"
     config_path, log_path = paths.config_file(job.job_id), paths.log_file(job.job_id, job.attempts)
     tmp = atomic_path(config_path)
-    tmp.write_text(job.config_yaml, encoding="utf-8")
+    tmp.write_text(outputs_outside_checkout(job.config_yaml, paths.runs), encoding="utf-8")
     os.replace(tmp, config_path)
     marker = last_import(store)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -2,14 +2,47 @@
 
 The queue is its own SQLite file (``atlas.jobs.db`` next to ``atlas.db``) rather than tables in the
 store, so the store's schema and migrations stay about results only; both are WAL-mode SQLite. Per-job
-files (the config snapshot, the log) live under ``cache/jobs/<store name>/`` beside the store, which
-``.gitignore`` already covers for the default ``data/`` store.
+files (the config snapshot, the log, the run's outputs) live under ``cache/jobs/<store name>/`` beside
+the store, except for a store inside the checkout (the default ``data/atlas.db``): Streamlit watches
+the checkout recursively from ``app.py``'s folder, and a run's thousands of files there flood its
+watcher, so they go to the work folder ``$ATLAS_WORK_DIR`` (default ``~/.cache/transfer-atlas``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+#: The checkout: the folder Streamlit watches when it serves ``app.py``.
+CHECKOUT = Path(__file__).resolve().parents[2]
+WORK_ENV = "ATLAS_WORK_DIR"
+
+
+def work_root() -> Path:
+    """Where jobs of a store inside the checkout write: ``$ATLAS_WORK_DIR``, else ``~/.cache/transfer-atlas``."""
+    return Path(os.environ.get(WORK_ENV) or Path.home() / ".cache" / "transfer-atlas")
+
+
+def inside_checkout(path: Path | str) -> bool:
+    """Whether ``path`` (relative paths as a run resolves them: from the checkout) lies in the checkout."""
+    resolved = (CHECKOUT / path).resolve()
+    return resolved == CHECKOUT or CHECKOUT in resolved.parents
+
+
+def outputs_outside_checkout(config_yaml: str, runs: Path) -> str:
+    """The job's config with its ``output_dir`` moved to ``runs`` when it would write inside the checkout.
+
+    ``output_dir`` is not part of a run's identity (its run id and phase keys ignore it), so moving it
+    changes where files go, never which results a run produces.
+    """
+    raw = yaml.safe_load(config_yaml)
+    if not isinstance(raw, dict) or not inside_checkout(str(raw.get("output_dir", "data/cache/runs"))):
+        return config_yaml
+    raw["output_dir"] = str(runs)
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
 
 
 @dataclass(frozen=True)
@@ -24,7 +57,13 @@ class JobPaths:
 
     @property
     def root(self) -> Path:
-        return self.store.parent / "cache" / "jobs" / self.store.stem
+        base = work_root() if inside_checkout(self.store) else self.store.parent / "cache"
+        return base / "jobs" / self.store.stem
+
+    @property
+    def runs(self) -> Path:
+        """Where the queue's runs write their outputs when their config would write inside the checkout."""
+        return self.root / "runs"
 
     def job_dir(self, job_id: int) -> Path:
         return self.root / str(job_id)
