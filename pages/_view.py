@@ -25,7 +25,7 @@ from pipeline.presentation.figures import (
     to_static,
 )
 from pipeline.presentation.latex import to_latex
-from pipeline.presentation.numbers import formatted, printf_format, score
+from pipeline.presentation.numbers import formatted, gain, printf_format, score
 from pipeline.presentation.palette import COLOURS
 from pipeline.presentation.report import ReportItem, ReportSection
 
@@ -284,12 +284,13 @@ def show_chart(figure: go.Figure, name: str, key: str, title: str = "", caption:
     _section().items.append(ReportItem(title=title or name, figure=figure, caption=caption))
 
 
-def _with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | None, digits: int) -> pd.DataFrame:
+def _with_intervals(table: pd.DataFrame, ci: pd.DataFrame, n: pd.DataFrame | None, digits: int,
+                    signed: bool) -> pd.DataFrame:
     """``mean ± half (n)`` strings; cells without an interval show the value and its n."""
     def cell(value: float, half: float, count: float) -> str:
         if value != value:
             return ""
-        text = score(value, digits) + (f" ± {score(half, digits)}" if half == half else "")
+        text = (gain if signed else score)(value, digits) + (f" ± {score(half, digits)}" if half == half else "")
         return text + (f" (n={int(count)})" if count == count else "")
 
     counts = n if n is not None else pd.DataFrame(float("nan"), index=table.index, columns=table.columns)
@@ -342,7 +343,7 @@ def show_table(table: pd.DataFrame, name: str, key: str, title: str = "", captio
     if ci is not None:  # cells without an interval are NaN, whatever shape the caller's table had
         ci = ci.reindex_like(table)
         n = n.reindex_like(table) if n is not None else None
-    shown = table if ci is None else _with_intervals(table, ci, n, digits)
+    shown = table if ci is None else _with_intervals(table, ci, n, digits, signed)
     long = ci is not None or long_csv
     csv_source = _long_with_intervals(table, ci, n) if long else table
     table_for_report = shown

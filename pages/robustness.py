@@ -109,7 +109,7 @@ show_chart(figure, name=f"robustness-{task}-{perturbation}", key="rb_chart", tit
                    "perturbed share their seeds; none with one seed).")
 show_table(wide(drops, "drop"), name=f"robustness-{task}-{perturbation}-drops", key="rb_drops",
            title=f"Drops: {title}", caption="Drop ± half its 95% interval (n = seeds), per intermediate-language set.",
-           ci=(wide(drops, "ci_high") - wide(drops, "ci_low")) / 2, n=wide(drops, "n"), digits=2)
+           ci=(wide(drops, "ci_high") - wide(drops, "ci_low")) / 2, n=wide(drops, "n"), signed=True)
 
 st.subheader("Other intermediate languages vs English")
 differences = differences.merge(drops[["model", "intermediate_task", "mlm_cotraining", "split", "setting"]]
@@ -126,7 +126,7 @@ else:
                        "positive = loses less under the perturbation. ± half the 95% interval (n = seeds; paired "
                        "when both were trained with the same seeds).",
                ci=(wide(differences, "ci_high") - wide(differences, "ci_low")) / 2, n=wide(differences, "n"),
-               digits=2)
+               signed=True)
 notes = sorted({n for n in drops["ci_note"] if n})
 if notes:
     st.caption("Notes: " + "; ".join(notes) + ".")

@@ -145,7 +145,7 @@ def test_robustness_shows_drops_with_intervals_english_vs_other_training(store_p
     german_strong = drops[(drops["language"] == "ru") & (drops["strength"] == 0.3)
                           & (drops["intermediate_languages"] == "de,en")].iloc[0]
     half = (german_strong["ci_high"] - german_strong["ci_low"]) / 2
-    assert drops_table.loc[("ru", 0.3), "de,en"] == f"{german_strong['drop']:.2f} ± {half:.2f} (n=2)"
+    assert drops_table.loc[("ru", 0.3), "de,en"] == f"{german_strong['drop']:+.1f} ± {half:.1f} (n=2)"
     assert list(differences_table.columns) == ["de,en", "de,en,ru"]
     assert all("±" in cell for cell in differences_table.to_numpy().ravel())
 

@@ -93,8 +93,9 @@ def test_compose_submit_watch_and_find_the_rows_in_the_overview(queue: JobQueue)
     assert not any(o.startswith("pipeline") for o in app.selectbox(key="grid").options), "hidden by default"
     app.toggle(key="artifacts").set_value(True)
     rerun(app)
-    grid = next(o for o in app.selectbox(key="grid").options if o.startswith("pipeline · tiny-xlmr-test"))
-    app.selectbox(key="grid").set_value(grid)
+    options = app.selectbox(key="grid").options
+    grid = next(o for o in options if o.startswith("pipeline run · tiny-xlmr-test [test artefact]"))
+    app.selectbox(key="grid").select_index(options.index(grid))
     rerun(app)
     table = app.dataframe[0].value
     assert "XNLI" in table.columns and table["XNLI"].notna().all()
