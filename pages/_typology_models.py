@@ -27,11 +27,12 @@ from pipeline.analysis.language_features import (
     language_frame,
     target_values,
 )
+from pipeline.analysis.lauscher import METHODS as LAUSCHER_METHODS
 from pipeline.analysis.lauscher import lauscher_correlations
 from pipeline.analysis.regression import MIN_LANGUAGES, MIN_RESIDUAL_DF, VIF_WARNING, fit_ols
 from pipeline.analysis.tables import task_metric
 from pipeline.analysis.transfer_predictor import PREDICTORS, PredictorReport, predict_transfer
-from pipeline.presentation.palette import SEQUENTIAL
+from pipeline.presentation.palette import DIVERGING, SEQUENTIAL
 from pipeline.tasks import display_name, get_target_task
 from pipeline.typology import DISTANCE_TYPES, benchmark_languages, distance_table
 from pipeline.typology.features import FEATURE_SETS, cosine_similarity_to
@@ -217,6 +218,20 @@ def _lauscher_preset(sel: Selection, baselines: pd.DataFrame, corpus: Corpus | N
         return
     sizes = pretraining_sizes(sel.model, variant=variant) if corpus is not None else None
     table = _lauscher(scores, source, sizes)
+    method = url_radio("Coefficient", list(LAUSCHER_METHODS), key="typ_lauscher_method", horizontal=True,
+                       format_func=str.capitalize)
+    cells = table[table["method"] == method]
+    wide = cells.pivot(index="target_task", columns="feature", values="coefficient").reindex(
+        columns=list(dict.fromkeys(table["feature"])))
+    heatmap = go.Figure(go.Heatmap(
+        z=wide.to_numpy(), x=list(wide.columns), y=[display_name(t) for t in wide.index], zmin=-1, zmax=1,
+        colorscale=DIVERGING, text=wide.map(lambda v: "" if pd.isna(v) else f"{v:+.2f}").to_numpy(),
+        texttemplate="%{text}", colorbar={"title": method}, hovertemplate="%{y} · %{x}: %{z:.3f}<extra></extra>",
+    ))
+    heatmap.update_layout(height=120 + 50 * len(wide), margin={"t": 10}, yaxis={"autorange": "reversed"},
+                          xaxis={"side": "top"})
+    show_chart(heatmap, name=f"lauscher2020-{sel.model}-{method}", key="typ_lauscher_chart",
+               title=f"Lauscher et al. 2020 preset ({method}): {sel.model}, score vs similarity to {source} and size")
     show_table(table.round({"coefficient": 3, "ci_low": 3, "ci_high": 3}), name=f"lauscher2020-{sel.model}",
                key="typ_lauscher_table", index=False, digits=3,
                title=f"Lauscher et al. 2020 preset: {sel.model}, similarity to {source} and corpus size",

@@ -59,7 +59,7 @@ def test_default_view_correlates_xnli_gaps_with_syntactic_distance(store_path: P
     expected = correlate_languages(xnli_gaps(), distances).table.set_index("method")
     pd.testing.assert_series_equal(table["coefficient"], expected["coefficient"].round(3))
     assert (table["p_value"] > 0).all() and (table["p_value"] < 0.001).all(), "strong, and shown as such"
-    assert len(app.get("plotly_chart")) == 7, "scatter, heatmap; size axis, coefficients, predictor (3)"
+    assert len(app.get("plotly_chart")) == 8, "scatter, heatmap; size axis, coefficients, Lauscher, predictor (3)"
     grid = app.dataframe[1].value
     assert {"xnli", "pawsx"} <= set(grid["target_task"]) and set(grid["distance_type"]) == {
         "syntactic", "phonological", "inventory", "featural", "genetic", "geographic"}
@@ -187,6 +187,8 @@ def test_size_covariate_multivariate_model_and_predictor_on_the_shipped_data(sto
     assert f"No prediction, nothing imputed: {unpredicted}." in " ".join(c.value for c in app.caption)
     lauscher = table_with(app, "feature", "method")
     assert (lauscher.loc[lauscher["target_task"] == "xnli", "n"] == 15).all(), "English included, as they did"
+    heatmap = app.get("plotly_chart")[4].proto.spec
+    assert '"zmin":-1' in heatmap.replace(" ", "") and "corpus size (raw)" in heatmap
 
 
 def test_collinear_features_warn_and_too_many_are_refused(store_path: Path) -> None:
