@@ -16,6 +16,7 @@ from pipeline.analysis.claims import (
     FAILS,
     HOLDS,
     UNTESTABLE,
+    Claim,
     ClaimsFileError,
     evaluate_check,
     ledger,
@@ -424,3 +425,12 @@ def test_complexity_correlation_needs_per_language_rows(table: pd.DataFrame) -> 
     check = {"kind": "correlation", "x": {"complexity": "label_space"}, "y": "gap_change", "op": "<", "threshold": 0}
     verdict = evaluate_check(check, table)
     assert verdict.verdict == UNTESTABLE and "needs English and non-English scores per language" in verdict.reason
+
+
+def test_a_verdict_says_when_a_number_behind_it_is_flagged_uncertain(tmp_path: Path) -> None:
+    results = stored(tmp_path, [published("none", "xnli", 50), published("squad_v1", "xnli", 53, uncertain=True),
+                                published("qqp", "xnli", 51)])
+    table = ledger([Claim(id="c", source="S", version="v1", version_citation="v1", where="w", sentence="s",
+                          reading="r", check=gain_check())], results)
+    assert table.at[0, "verdict"] == HOLDS
+    assert table.at[0, "reason"].endswith("† flagged uncertain in the transcription: SQuAD v1.1 → XNLI")

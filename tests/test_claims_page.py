@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.presentation.report import build_report
 from pipeline.store import ResultsStore
 from tests.test_app import on_page, open_app, texts
 from tests.test_claims import V1_TABLE2_VERDICTS
@@ -38,6 +39,9 @@ def test_claims_page_on_a_fresh_start_shows_every_claim_with_its_verdict_on_tabl
     evidence = app.dataframe[1].value
     assert set(evidence["value"].round(1)) >= {82.7, 57.3, 71.9, 66.0}
     assert evidence["source"].str.contains("2005.13013v1").all()
+
+    report = build_report("r", [app.session_state["report"]["Claims"]])
+    assert "v1-leaderboard-bucc-tatoeba" in report and "does not hold" in report
 
     app.multiselect(key="verdicts").set_value(["cannot be tested"]).run()
     assert set(app.dataframe[0].value["Verdict"]) == {ICONS["cannot be tested"]}

@@ -117,6 +117,14 @@ def _provenance(evidence: pd.DataFrame) -> str:
     return "; ".join(sorted({p for cell in cells if isinstance(cell, list) for p in cell}))
 
 
+def _flagged(evidence: pd.DataFrame) -> str:
+    """A warning when a number behind the verdict is flagged uncertain by its transcription."""
+    if "uncertain" not in evidence.columns or not evidence["uncertain"].eq(True).any():
+        return ""
+    units = evidence.loc[evidence["uncertain"].eq(True), "unit"]
+    return f"; † flagged uncertain in the transcription: {', '.join(units.head(3))}"
+
+
 def ledger(claims: Sequence[Claim], results: pd.DataFrame) -> pd.DataFrame:
     """One row per claim: what it says, its verdict on ``results``, the deciding numbers and their sources."""
     records, view = [], ResultsView(results)
@@ -125,7 +133,8 @@ def ledger(claims: Sequence[Claim], results: pd.DataFrame) -> pd.DataFrame:
         records.append({
             "id": claim.id, "source": claim.source, "version": f"{claim.version} ({claim.version_citation})",
             "where": claim.where, "sentence": claim.sentence, "reading": claim.reading, "verdict": verdict.verdict,
-            "numbers": verdict.numbers, "reason": verdict.reason, "provenance": _provenance(verdict.evidence),
+            "numbers": verdict.numbers, "reason": verdict.reason + _flagged(verdict.evidence),
+            "provenance": _provenance(verdict.evidence),
             "target_tasks": _joined(verdict.evidence, "target_task"),
             "source_ids": _joined(verdict.evidence, "source_id"), "models": _joined(verdict.evidence, "model"),
             "splits": _joined(verdict.evidence, "split"),

@@ -85,7 +85,8 @@ class ResultsView:
         if frame.empty or not frame["intermediate_task"].eq(BASELINE).any():
             return pd.DataFrame(columns=[*CONDITION_COLUMNS, "intermediate_kind", *UNIT_COLUMNS])
         gains = with_kind(gains_with_ci(frame))
-        own = _provenance(frame, CONDITION_COLUMNS).rename(columns={"provenance": "_own"})
+        own = _provenance(frame, CONDITION_COLUMNS).rename(columns={"provenance": "_own"}).merge(
+            frame.groupby(CONDITION_COLUMNS, dropna=False)["uncertain"].any().reset_index(), on=CONDITION_COLUMNS)
         base = _provenance(frame[frame["intermediate_task"] == BASELINE], [*MATCH_COLUMNS, "source_id"])
         gains = gains.merge(own, on=CONDITION_COLUMNS, how="left").merge(base, on=[*MATCH_COLUMNS, "source_id"],
                                                                          how="left")
@@ -128,7 +129,8 @@ def value_units(view: ResultsView, rows: Mapping[str, Any] | None) -> Units:
     frame = _shown_metric(apply_rows(view.task_level, rows), rows)
     keys = [*CONDITION_COLUMNS, "model_label", "intermediate_kind"]
     table = frame.groupby(keys, dropna=False).agg(
-        value=("value", "mean"), n=("value", "size"), provenance=("provenance", lambda s: sorted(set(s)))
+        value=("value", "mean"), n=("value", "size"), uncertain=("uncertain", "any"),
+        provenance=("provenance", lambda s: sorted(set(s))),
     ).reset_index()
     label = table["model_label"].astype(str) + " · " + _label(table)
     return Units(table.assign(unit=label, low=np.nan, high=np.nan))
