@@ -82,6 +82,10 @@ def tatoeba_accuracy(foreign: np.ndarray, english: np.ndarray) -> float:
     return retrieval_accuracy(english, foreign)
 
 
+#: k nearest neighbours of each query row: (cosines best first, indices), both of shape (queries, k).
+Neighbours = tuple[np.ndarray, np.ndarray]
+
+
 def _margin_best(
     sims: np.ndarray, inds: np.ndarray, own_mean: np.ndarray, other_mean: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -92,34 +96,30 @@ def _margin_best(
     return inds[rows, pick], scores[rows, pick]
 
 
-def _both_directions(
-    x: np.ndarray, y: np.ndarray, k: int
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Forward and backward (best index, margin score) for normalised x, y."""
+def margin_best(forward: Neighbours, backward: Neighbours) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Forward and backward (best index, ratio margin) from the k nearest neighbours found each way."""
+    fwd_mean, bwd_mean = forward[0].mean(axis=1), backward[0].mean(axis=1)
+    return _margin_best(*forward, fwd_mean, bwd_mean), _margin_best(*backward, bwd_mean, fwd_mean)
+
+
+def _neighbours(x: np.ndarray, y: np.ndarray, k: int) -> tuple[Neighbours, Neighbours]:
+    """The k nearest neighbours (cosine) of each row of x among y, and of each row of y among x."""
     if k < 1:
         raise ValueError(f"margin neighbourhood k must be >= 1, got {k}")
+    x, y = _normalized(x, "x"), _normalized(y, "y")
     _check_dims(x, y)
-    fwd_sims, fwd_inds = _cosine_topk(x, y, min(k, y.shape[0]))
-    bwd_sims, bwd_inds = _cosine_topk(y, x, min(k, x.shape[0]))
-    fwd_mean, bwd_mean = fwd_sims.mean(axis=1), bwd_sims.mean(axis=1)
-    return _margin_best(fwd_sims, fwd_inds, fwd_mean, bwd_mean), _margin_best(bwd_sims, bwd_inds, bwd_mean, fwd_mean)
+    return _cosine_topk(x, y, min(k, y.shape[0])), _cosine_topk(y, x, min(k, x.shape[0]))
 
 
 def margin_scores(x: np.ndarray, y: np.ndarray, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Best target index for each source row of ``x`` by ratio margin over its k nearest ``y``, and that score."""
-    (best, score), _ = _both_directions(_normalized(x, "x"), _normalized(y, "y"), k)
+    (best, score), _ = margin_best(*_neighbours(x, y, k))
     return best, score
 
 
-def mine_candidates(x: np.ndarray, y: np.ndarray, k: int = 4, threshold: float = 0.0) -> list[tuple[int, int, float]]:
-    """BUCC candidate pairs ``(src index, tgt index, margin)`` by XTREME's ``mine_bitext`` 'max' retrieval.
-
-    Forward and backward best pairs are pooled, visited by decreasing margin (stable order on ties), and a
-    pair is taken only if neither side was visited before; it is returned if its margin exceeds ``threshold``.
-    XTREME first collapses identical sentences to one embedding and later drops sentences that occur under
-    several ids; that de-duplication belongs to the caller, which maps indices to sentence ids.
-    """
-    (fwd_best, fwd_score), (bwd_best, bwd_score) = _both_directions(_normalized(x, "x"), _normalized(y, "y"), k)
+def max_strategy(forward: Neighbours, backward: Neighbours, threshold: float = 0.0) -> list[tuple[int, int, float]]:
+    """XTREME's ``mine_bitext`` 'max' retrieval on neighbours already found both ways (see ``mine_candidates``)."""
+    (fwd_best, fwd_score), (bwd_best, bwd_score) = margin_best(forward, backward)
     src = np.concatenate((np.arange(len(fwd_best)), bwd_best))
     tgt = np.concatenate((fwd_best, np.arange(len(bwd_best))))
     scores = np.concatenate((fwd_score, bwd_score))
@@ -135,3 +135,16 @@ def mine_candidates(x: np.ndarray, y: np.ndarray, k: int = 4, threshold: float =
         if scores[i] > threshold:
             pairs.append((s, t, float(scores[i])))
     return pairs
+
+
+def mine_candidates(x: np.ndarray, y: np.ndarray, k: int = 4, threshold: float = 0.0) -> list[tuple[int, int, float]]:
+    """BUCC candidate pairs ``(src index, tgt index, margin)`` by XTREME's ``mine_bitext`` 'max' retrieval.
+
+    Forward and backward best pairs are pooled, visited by decreasing margin (stable order on ties), and a
+    pair is taken only if neither side was visited before; it is returned if its margin exceeds ``threshold``
+    (XTREME writes candidates with a margin above 0). XTREME first collapses identical sentences to one
+    embedding and later drops sentences that occur under several ids; that de-duplication belongs to the
+    caller, which maps indices to sentence ids. Exact search in memory; ``pipeline.evaluate.mining`` mines
+    corpora of real size.
+    """
+    return max_strategy(*_neighbours(x, y, k), threshold)

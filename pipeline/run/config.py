@@ -249,6 +249,11 @@ class Retrieval(_Strict):
     layer: int | None = Field(None, ge=0, description="default: 14 of 24 (XLM-R Large) scaled to the model depth")
     max_length: int | None = Field(None, gt=0)
     margin_k: int = Field(4, gt=0)
+    bucc_dir: str | None = Field(None, description="folder of the official BUCC 2018 files "
+                                 "({src}-en.{sample,training}.{src,en,gold}): mine the full corpora as XTREME does")
+    mining: Literal["auto", "exact", "ivf"] = Field(
+        "auto", description="BUCC search: exact (torch, chunked; CUDA when present), ivf (faiss, approximate) "
+        "or auto (exact on a GPU or for small corpora)")
 
 
 class RunConfig(_Strict):

@@ -23,6 +23,7 @@ from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.examples import ExampleSink
 from pipeline.metrics import score_task
+from pipeline.perturb import CLEAN
 from pipeline.run.artifacts import read_json, write_json
 from pipeline.run.conditions import Condition
 from pipeline.run.config import content_hash
@@ -119,7 +120,8 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
         raise ValueError(f"retrieval layer {layer} does not exist: the model has {depth} layers")
     max_length = settings.max_length or data.max_seq_length
     is_bucc = data.threshold is not None
-    protocol = retrieval.protocol(layer, depth, max_length, settings.margin_k if is_bucc else None)
+    bucc_dir = settings.bucc_dir if is_bucc else None
+    protocol = retrieval.protocol(layer, depth, max_length, settings.margin_k if is_bucc else None, bucc_dir)
 
     def embedded(examples):
         return tuple(retrieval.embed(model, ctx.tokenizer, examples[side], layer, max_length,
@@ -132,7 +134,16 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
     def threshold_pairs(lang: str):
         return embedded(read(data.threshold, lang))
 
+    def embed(sentences):
+        return retrieval.embed(model, ctx.tokenizer, sentences, layer, max_length, ctx.config.eval_batch_size,
+                               ctx.device)
+
     def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
+        if bucc_dir and condition.perturbation == CLEAN:  # the full corpora; perturbed runs use the hub's pairs
+            outputs = retrieval.bucc_corpus_outputs(bucc_dir, lang, embed, settings.margin_k, settings.mining,
+                                                    ctx.device.device)
+            result = _result(task_id, lang, outputs, len(outputs[1]), f"BUCC 2018 files in {bucc_dir}", protocol)
+            return outputs, result, None  # BUCC keeps no per-example records
         source, split_note = data.eval_source(ctx.config.eval_split, lang)
         if source is None:
             return _not_evaluated(split_note)
@@ -145,6 +156,8 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
         notes = "; ".join(n for n in (protocol, split_note, notes) if n)
         return outputs, _result(task_id, lang, outputs, len(examples), source.describe(), notes), examples
 
-    cache_dir = _cache_dir(ctx, encoder_key, task_id, {"layer": layer, "max_length": max_length,
-                                                       "k": settings.margin_k})
+    depends = {"layer": layer, "max_length": max_length, "k": settings.margin_k}
+    if bucc_dir:
+        depends.update(bucc_dir=bucc_dir, mining=settings.mining)
+    cache_dir = _cache_dir(ctx, encoder_key, task_id, depends)
     return _evaluate_all(ctx, task_id, cache_dir, languages, conditions, export, sink, compute)
