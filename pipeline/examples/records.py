@@ -10,7 +10,6 @@ BUCC (pairs mined from a whole corpus) and ranking tasks have no per-example uni
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from pipeline.data.features.labels import label_id
 from pipeline.data.spec import target_data
 from pipeline.examples import features
 from pipeline.metrics import score_task, scorer_name
+from pipeline.metrics.tagging import chunks
 from pipeline.tasks import get_target_task
 
 if TYPE_CHECKING:  # importing them costs seconds; a CLI that only reads examples never needs them
@@ -78,13 +78,10 @@ def _classification(task_id: str, examples: Dataset, predictions: Sequence[int],
 
 def _tagging(task_id: str, examples: Dataset, predictions: Sequence[Sequence[str]],
              references: Sequence[Sequence[str]], lang: str) -> dict[str, Any]:
-    from seqeval.metrics.sequence_labeling import get_entities  # the entity rules of the task's scorer
-
     tp, fp, fn, attributes = [], [], [], []
     for pred, gold in zip(predictions, references):
-        with warnings.catch_warnings():  # UD-POS tags are read as chunks, as the scorer does (metrics.tagging)
-            warnings.filterwarnings("ignore", message=r".* seems not to be NE tag\.")
-            predicted, true = set(get_entities(list(pred))), set(get_entities(list(gold)))
+        # The task scorer's chunks (metrics.tagging: XTREME's seqeval rules; UD-POS tags are runs of equal tags).
+        predicted, true = chunks([pred]), chunks([gold])
         hits = len(predicted & true)
         tp.append(hits)
         fp.append(len(predicted) - hits)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
-
 from pipeline.metrics.classification import check_paired
 
 Chunk = tuple[str, int, int]
@@ -27,6 +25,9 @@ Chunk = tuple[str, int, int]
 
 def chunks(sentences: Iterable[Sequence[str]]) -> set[Chunk]:
     """(type, first, last) chunks of the sentences joined with an ``O`` after each, as seqeval 0.0.x finds them."""
+    # Imported here: seqeval pulls in scikit-learn (~1.6 s), which the other metrics never need.
+    from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
+
     tags = [tag for sentence in sentences for tag in (*sentence, "O")]
     found: set[Chunk] = set()
     prev_prefix, prev_type, begin = "O", "", 0
