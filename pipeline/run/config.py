@@ -365,13 +365,16 @@ class RunConfig(_Strict):
         """Content hash of this config narrowed to one (model, intermediate condition, seed) cell.
 
         Fields that do not change a cell's results (names, paths, the sweep that only generates conditions,
-        prediction export) are left out, and so is ``perturbations`` when unset, so configs written before
-        it existed keep their run ids.
+        prediction export) are left out, and so are ``perturbations`` and the BUCC corpus settings when unset,
+        so configs written before they existed keep their run ids.
         """
-        exclude = {"name", "output_dir", "build_test_assets", "models", "intermediate", "seeds", "mlm_cotraining",
-                   "intermediate_language_sweep", "export_predictions"}
+        exclude: dict[str, Any] = dict.fromkeys(
+            ("name", "output_dir", "build_test_assets", "models", "intermediate", "seeds", "mlm_cotraining",
+             "intermediate_language_sweep", "export_predictions"), True)
         if self.perturbations is None:
-            exclude.add("perturbations")
+            exclude["perturbations"] = True
+        if self.retrieval.bucc_dir is None:  # ``mining`` only matters with the corpora
+            exclude["retrieval"] = {"bucc_dir": True, "mining": True}
         payload = self.model_dump(mode="json", exclude=exclude)
         payload.update(model=model_id, intermediate=intermediate.model_dump(mode="json"),
                        mlm=self.mlm_for(intermediate), seed=seed)
