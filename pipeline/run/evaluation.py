@@ -139,7 +139,7 @@ def evaluate_retrieval(ctx: RunContext, task_id: str, model: PreTrainedModel, en
                                ctx.device)
 
     def compute(lang: str, condition: Condition) -> tuple[Outputs, dict, Any]:
-        if bucc_dir and condition.perturbation == CLEAN:  # the full corpora; perturbed runs use the hub's pairs
+        if bucc_dir and condition.perturbation == CLEAN and ctx.config.eval_split == "test":  # else: hub pairs
             outputs = retrieval.bucc_corpus_outputs(bucc_dir, lang, embed, settings.margin_k, settings.mining,
                                                     ctx.device.device)
             result = _result(task_id, lang, outputs, len(outputs[1]), f"BUCC 2018 files in {bucc_dir}", protocol)
