@@ -29,7 +29,8 @@ PERTURBATION = "char_noise@0.1"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("examples")
-    config = relocated_config(work, targets=TARGETS, seeds=[1], perturbations={"specs": [PERTURBATION], "seed": 0})
+    config = relocated_config(work, targets=TARGETS, seeds=[1], perturbations={"specs": [PERTURBATION], "seed": 0},
+                              export_predictions=True)
     run_config(load_config(config), str(config), ResultsStore(work / "atlas.db"))
     return config, work / "atlas.db"
 
@@ -191,3 +192,26 @@ def test_examples_page_without_test_artefacts_says_how_to_get_examples(run, monk
     _, store = run
     app = _examples_page(store, monkeypatch)
     assert not app.error and any("Include test artefacts" in i.value for i in app.info)
+
+
+def test_score_keeps_the_examples_of_an_exported_run_that_comes_with_its_inputs(run, tmp_path: Path,
+                                                                                capsys: pytest.CaptureFixture) -> None:
+    config, store = run
+    results, examples = _stored(store)
+    run_id = results[results.intermediate_task != "none"].run_id.iloc[0]
+    folder = Path(load_config(config).output_dir) / "exports" / run_id / PERTURBATION
+    scored_store = tmp_path / "scored.db"
+    assert main(["score", "--predictions", str(folder / "predictions"), "--labels", str(folder / "labels"),
+                 "--inputs", str(folder / "inputs"), "--model", "tiny-xlmr-test", "--test-artifact",
+                 "--perturbation", PERTURBATION, "--store", str(scored_store)]) == 0
+    scored_results, scored = _stored(scored_store)
+    scored_id = scored_results.run_id.iloc[0]
+    assert set(scored.index().task_id) == set(examples.index().task_id)
+    for task_id in scored.index().task_id:
+        mine, theirs = (s.read(r, task_id, perturbations=[PERTURBATION]) for s, r in ((scored, scored_id),
+                                                                                        (examples, run_id)))
+        columns = ["language", "key", "gold", "prediction", "correct", "score", "text"]
+        pd.testing.assert_frame_equal(mine[columns], theirs[columns], check_dtype=False)
+    assert main(["score", "--predictions", str(folder / "predictions"), "--labels", str(folder / "labels"),
+                 "--inputs", str(tmp_path), "--model", "m", "--store", str(tmp_path / "other.db")]) == 2
+    assert "no inputs file" in capsys.readouterr().err and not (tmp_path / "other.db.examples").exists()

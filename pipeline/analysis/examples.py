@@ -23,11 +23,14 @@ flip counts and McNemar's test.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from pipeline.analysis.stats.resampling import seeded_rng
 
 #: Flip categories, in display order: (A right, B right) of each.
 FLIPS = {"wrong→right": (True, False), "right→wrong": (False, True), "both right": (True, True),
@@ -41,7 +44,7 @@ EXACT_BELOW = 25
 #: Columns of each condition in a paired frame (suffixed ``_a`` / ``_b``).
 CONDITION_COLUMNS = ("prediction", "correct", "score", "tp", "fp", "fn", "perturbation", "text")
 _KEYS = ["language", "key"]
-_MAX_GATHER = 4_000_000  # bootstrap index cells drawn at once (bounds memory at ~32 MB)
+_MAX_GATHER = 4_000_000  # resampling counts drawn at once (bounds memory at ~32 MB)
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,21 @@ def pair_conditions(a: pd.DataFrame, b: pd.DataFrame, by_perturbation: bool = Fa
     own = [c for c in CONDITION_COLUMNS if c in a.columns and c not in keys]
     left = a[[*keys, *own]].rename(columns={c: f"{c}_a" for c in own})
     right = b.rename(columns={c: f"{c}_b" for c in own})
-    paired = right.merge(left, on=keys, how="inner", validate="one_to_one")
+    if _same_rows(a, b):  # two runs on the same data: rows already line up (no join over 10^5 keys)
+        paired = pd.concat([right.reset_index(drop=True), left.drop(columns=keys).reset_index(drop=True)], axis=1)
+    else:
+        paired = right.merge(left, on=keys, how="inner", validate="one_to_one")
     if not by_perturbation:
         paired["perturbation"] = paired["perturbation_b"]
     paired["flip"] = flip_labels(paired["correct_a"].to_numpy(bool), paired["correct_b"].to_numpy(bool))
     return paired
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether ``a`` and ``b`` hold the same examples under the same conditions in the same order (a store
+    file never holds one twice)."""
+    return len(a) == len(b) and all(a[k].reset_index(drop=True).equals(b[k].reset_index(drop=True))
+                                    for k in (*_KEYS, "perturbation"))
 
 
 def flip_labels(correct_a: np.ndarray, correct_b: np.ndarray) -> pd.Categorical:
@@ -181,62 +194,79 @@ def bucket_labels(values: pd.Series, attribute: str, edges: Sequence[float] | No
     return pd.Categorical(text, categories=sorted(text.unique()))
 
 
-def _statistic(frame: pd.DataFrame, side: str, micro: bool) -> tuple[np.ndarray, ...]:
+def _statistic(frame: pd.DataFrame, side: str, micro: bool) -> np.ndarray:
+    """(n, k) per-example statistics of one side: entity counts (tp, fp, fn) or the score."""
+    columns = ("tp", "fp", "fn") if micro else ("score",)
+    return np.column_stack([frame[f"{c}_{side}"].to_numpy(float) for c in columns])
+
+
+def _resampling_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, n) bootstrap counts: how often each of n examples is drawn in each of ``size`` resamples (a
+    bincount of uniform draws: far faster than a multinomial over thousands of categories)."""
+    draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+    return np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float32)
+
+
+def _bucket_sums(stats: np.ndarray, members: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(replicates, groups, k + 1): each group's summed statistics and its size under each weighting."""
+    n, k = stats.shape
+    per_group = np.concatenate([stats[:, None, :] * members[:, :, None], members[:, :, None]], axis=2)
+    sums = weights @ per_group.reshape(n, -1).astype(weights.dtype)  # float32 resamples: exact counts, fast
+    return sums.astype(float).reshape(len(weights), members.shape[1], k + 1)
+
+
+def _scores_of(sums: np.ndarray, micro: bool) -> np.ndarray:
+    """Scores (0–100) from ``_bucket_sums`` (NaN for a group a resample left empty)."""
     if micro:
-        return tuple(frame[f"{c}_{side}"].to_numpy(float) for c in ("tp", "fp", "fn"))
-    return (frame[f"score_{side}"].to_numpy(float),)
-
-
-def _value(parts: tuple[np.ndarray, ...], micro: bool) -> float:
-    return float(_f1(*(p.sum() for p in parts))) if micro else 100.0 * float(parts[0].mean())
-
-
-def _replicates(parts: tuple[np.ndarray, ...], micro: bool, draws: np.ndarray) -> np.ndarray:
-    if micro:
-        return _f1(*(p[draws].sum(axis=1) for p in parts))
-    return 100.0 * parts[0][draws].mean(axis=1)
-
-
-def _bootstrap(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...], micro: bool, n_boot: int,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Replicates of A's and B's score on the same resampled examples."""
-    n = len(a[0])
-    step = max(1, _MAX_GATHER // max(n, 1))
-    out_a, out_b = [], []
-    for start in range(0, n_boot, step):
-        draws = rng.integers(0, n, size=(min(step, n_boot - start), n))
-        out_a.append(_replicates(a, micro, draws))
-        out_b.append(_replicates(b, micro, draws))
-    return np.concatenate(out_a), np.concatenate(out_b)
+        return np.where(sums[..., -1] > 0, _f1(sums[..., 0], sums[..., 1], sums[..., 2]), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * sums[..., 0] / sums[..., -1]
 
 
 def bucket_scores(paired: pd.DataFrame, attribute: str, edges: Sequence[float] | None = None,
                   n_boot: int = 1000, confidence: float = 0.95, rng_seed: int = 0) -> pd.DataFrame:
     """Per bucket of ``attribute`` (and ``all``): n, both conditions' scores and the gain A − B with paired
-    percentile bootstrap intervals, the flip counts and McNemar's p-value."""
+    percentile bootstrap intervals, the flip counts and McNemar's p-value.
+
+    Each resample draws the language's examples with replacement (the same draw for both conditions) and
+    scores every bucket on the examples of it that were drawn, so one draw serves all buckets.
+    """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     micro = is_micro_f1(paired_side(paired, "a"))
     buckets = bucket_labels(paired[attribute], attribute, edges)
+    present = [c for c in buckets.categories if (buckets == c).any()]
+    members = np.column_stack([*(np.asarray(buckets == c) for c in present), np.ones(len(paired), bool)])
+    members = members.astype(float)
+    a, b = _statistic(paired, "a", micro), _statistic(paired, "b", micro)
+    k, n, groups = a.shape[1], len(paired), members.shape[1]
+    both = np.hstack([a, b])
+    rng = seeded_rng(rng_seed, n)
+    step = max(1, _MAX_GATHER // max(n, 1))
+    draws = [_bucket_sums(both, members, _resampling_counts(n, min(step, n_boot - start), rng))
+             for start in range(0, n_boot, step)] if n else []
+    replicates = np.concatenate(draws) if draws else np.full((1, groups, 2 * k + 1), np.nan)
+    observed = _bucket_sums(both, members, np.ones((1, n)))[0]
+
+    def side(sums: np.ndarray, part: slice) -> np.ndarray:
+        return _scores_of(np.concatenate([sums[..., part], sums[..., -1:]], axis=-1), micro)
+
+    reps_a, reps_b = side(replicates, slice(0, k)), side(replicates, slice(k, 2 * k))
+    score_a, score_b = side(observed, slice(0, k)), side(observed, slice(k, 2 * k))
     alpha = (1 - confidence) / 2
+    with warnings.catch_warnings():  # a bucket no resample kept has no interval (NaN), not an error
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval_a, interval_b, interval_gain = (np.nanquantile(x, [alpha, 1 - alpha], axis=0)
+                                                 for x in (reps_a, reps_b, reps_a - reps_b))
+    flips = members.T @ np.eye(len(FLIPS))[np.asarray(paired["flip"].cat.codes)] if n else np.zeros((groups, 4))
     rows = []
-    groups = [(str(name), paired[buckets == name]) for name in buckets.categories] + [("all", paired)]
-    for name, group in groups:
-        if not len(group):
-            continue
-        a, b = _statistic(group, "a", micro), _statistic(group, "b", micro)
-        rng = np.random.default_rng([rng_seed, len(group)])
-        reps_a, reps_b = _bootstrap(a, b, micro, n_boot, rng)
-        flips = group["flip"].value_counts()
-        test = mcnemar(flips.get("wrong→right", 0), flips.get("right→wrong", 0))
-        score_a, score_b = _value(a, micro), _value(b, micro)
+    for j, name in enumerate([*map(str, present), "all"]):
+        test = mcnemar(flips[j, 0], flips[j, 1])  # FLIPS order: wrong→right, right→wrong, ...
         rows.append({
-            "bucket": name, "n": len(group), "score_a": score_a,
-            "a_low": float(np.quantile(reps_a, alpha)), "a_high": float(np.quantile(reps_a, 1 - alpha)),
-            "score_b": score_b, "b_low": float(np.quantile(reps_b, alpha)),
-            "b_high": float(np.quantile(reps_b, 1 - alpha)),
-            "gain": score_a - score_b, "gain_low": float(np.quantile(reps_a - reps_b, alpha)),
-            "gain_high": float(np.quantile(reps_a - reps_b, 1 - alpha)),
+            "bucket": name, "n": int(members[:, j].sum()), "score_a": float(score_a[j]),
+            "a_low": float(interval_a[0, j]), "a_high": float(interval_a[1, j]), "score_b": float(score_b[j]),
+            "b_low": float(interval_b[0, j]), "b_high": float(interval_b[1, j]), "gain": float(score_a[j] - score_b[j]),
+            "gain_low": float(interval_gain[0, j]), "gain_high": float(interval_gain[1, j]),
             "wrong_to_right": test.wrong_to_right, "right_to_wrong": test.right_to_wrong, "p_value": test.p_value,
         })
     return pd.DataFrame(rows)

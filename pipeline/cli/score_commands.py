@@ -11,8 +11,20 @@ import json
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline.cli.common import UserError, add_store_argument, open_store
-from pipeline.scoring import Attribution, ScoringError, folder_rows, jiant_rows, read_jiant_run, score_folder
+from pipeline.examples import ExamplesError, examples_of
+from pipeline.examples.imported import scored_records
+from pipeline.scoring import (
+    Attribution,
+    LanguageScore,
+    ScoringError,
+    folder_rows,
+    jiant_rows,
+    read_jiant_run,
+    score_folder,
+)
 from pipeline.scoring.layout import SPLITS
 from pipeline.scoring.report import BENCHMARKS, render, summarise
 from pipeline.perturb import CLEAN, format_perturbation, parse_perturbation
@@ -90,9 +102,12 @@ def _score(args: argparse.Namespace) -> int:
     except ScoringError as exc:
         raise UserError(f"{exc} (nothing was stored)") from None
     rows = _validated(folder_rows(scores, attribution))
+    examples = _examples(args, scores, attribution.perturbation) if args.inputs else {}
     summary = summarise(scores, rows, args.benchmark)
     store = open_store(args)
     report = store.insert_results(rows, label=f"score:{Path(args.predictions).resolve()}")
+    for task_id, records in examples.items():
+        print(f"examples of {task_id} -> {examples_of(store).write(rows[0]['run_id'], task_id, records)}")
     print(render(summary))
     if skipped:
         print(f"\nskipped (not {args.split} prediction files): {', '.join(skipped)}")
@@ -104,6 +119,21 @@ def _score(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"summary -> {args.json}")
     return 0
+
+
+def _examples(args: argparse.Namespace, scores: list[LanguageScore], perturbation: str) -> dict[str, pd.DataFrame]:
+    """Per task, the example rows of the scored files with their ``--inputs`` (read before anything is stored)."""
+    if not Path(args.inputs).is_dir():
+        raise UserError(f"--inputs: {args.inputs} is not a folder (nothing was stored)")
+    by_task: dict[str, list[pd.DataFrame]] = {}
+    try:
+        for score in scores:
+            records = scored_records(args.inputs, score.files, args.split, perturbation)
+            if records is not None:
+                by_task.setdefault(score.task_id, []).append(records)
+    except ExamplesError as exc:
+        raise UserError(f"{exc} (nothing was stored)") from None
+    return {task_id: pd.concat(parts, ignore_index=True) for task_id, parts in by_task.items()}
 
 
 def _import_jiant(args: argparse.Namespace) -> int:
@@ -148,6 +178,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--split", default="test", choices=SPLITS, help="which files to score and the rows' split")
     score.add_argument("--seed", type=int, default=None, help="fine-tuning seed of these predictions, if known")
     score.add_argument("--json", default=None, metavar="OUT", help="also write the summary as JSON to OUT")
+    score.add_argument("--inputs", default=None, metavar="DIR",
+                       help="the examples of the predictions (<task>/<split>-<lang>.jsonl, as a run's export writes "
+                            "them): keep per-example predictions beside the store for the Examples page")
     score.add_argument("--perturbation", default=CLEAN, type=_perturbation, metavar="NAME@STRENGTH",
                        help="the predictions are on perturbed inputs, e.g. char_noise@0.1 (default: none)")
     _add_attribution(score)

@@ -44,12 +44,15 @@ class Side:
 
 def read_pair(store: ExampleStore, task_id: str, a: Side, b: Side, languages: Sequence[str] | None = None,
               inputs: Sequence[str] | bool = True) -> pd.DataFrame:
-    """The examples both sides scored (``pair_conditions``), in ``languages`` (None: all)."""
+    """The examples both sides scored (``pair_conditions``), in ``languages`` (None: all); with only some
+    ``inputs`` columns, outcomes without texts (what statistics over every language need)."""
     if (a.perturbation == EVERY_CONDITION) != (b.perturbation == EVERY_CONDITION):
         raise ExamplesError("compare every perturbation on both sides, or one condition on each")
+    full = inputs is True
     wanted_b = inputs if isinstance(inputs, bool) else [c for c in inputs if c in INPUT_COLUMNS]
-    frame_b = store.read(b.run_id, task_id, languages, b.perturbations(), inputs=wanted_b)
-    frame_a = store.read(a.run_id, task_id, languages, a.perturbations(), inputs=["text"] if inputs else False)
+    frame_b = store.read(b.run_id, task_id, languages, b.perturbations(), inputs=wanted_b, outcomes_only=not full)
+    frame_a = store.read(a.run_id, task_id, languages, a.perturbations(), inputs=["text"] if full else False,
+                         outcomes_only=not full)
     for side, frame in (("A", frame_a), ("B", frame_b)):
         if frame.empty:
             raise ExamplesError(f"condition {side} ({side_name(a if side == 'A' else b)}) has no stored examples "

@@ -114,9 +114,9 @@ def _retrieval(task_id: str, examples: Dataset, predictions: Sequence[int], refe
                lang: str) -> dict[str, Any]:
     """Tatoeba: each English sentence (``target``) retrieves a foreign one (``source``)."""
     foreign, english = list(examples["source"]), list(examples["target"])
-    return {"key": [str(i) for i in references], "text": [english[i] for i in references],
-            "gold": [foreign[i] for i in references], "prediction": [foreign[p] for p in predictions],
-            "correct": [p == r for p, r in zip(predictions, references)]}
+    predicted, gold = [int(p) for p in predictions], [int(r) for r in references]  # read from files: strings
+    return {"key": [str(i) for i in gold], "text": [english[i] for i in gold], "gold": [foreign[i] for i in gold],
+            "prediction": [foreign[p] for p in predicted], "correct": [p == r for p, r in zip(predicted, gold)]}
 
 
 _BUILDERS = {"sentence_pair_classification": _classification, "multiple_choice": _classification,

@@ -80,12 +80,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _parquet_bytes(frame: pd.DataFrame, metadata: dict | None = None) -> bytes:
+    """``frame`` as Parquet, one row group per language (rows sorted by language): a reader of one language
+    skips the others' row groups by their statistics instead of decoding the whole file."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if metadata is not None:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                _METADATA_KEY: json.dumps(metadata).encode()})
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression=_COMPRESSION)
+    languages = frame["language"].to_numpy()
+    starts = [0, *(i for i in range(1, len(languages)) if languages[i] != languages[i - 1])] if len(frame) else [0]
+    with pq.ParquetWriter(buffer, table.schema, compression=_COMPRESSION) as writer:
+        for start, end in zip(starts, [*starts[1:], len(frame)]):
+            writer.write_table(table.slice(start, end - start), row_group_size=max(end - start, 1))
     return buffer.getvalue()
 
 
@@ -152,15 +158,18 @@ class ExampleStore:
         return path
 
     def read(self, run_id: str, task_id: str, languages: Sequence[str] | None = None,
-             perturbations: Sequence[str] | None = None, inputs: Sequence[str] | bool = True) -> pd.DataFrame:
+             perturbations: Sequence[str] | None = None, inputs: Sequence[str] | bool = True,
+             outcomes_only: bool = False) -> pd.DataFrame:
         """The run's rows on ``task_id`` (optionally only some languages and conditions), with their inputs.
 
-        ``inputs`` is True (every input column), False (predictions only) or the input columns wanted.
+        ``inputs`` is True (every input column), False (predictions only) or the input columns wanted;
+        ``outcomes_only`` leaves out the predicted text (for statistics over many examples).
         """
         path = self._existing(run_id, task_id)
         filters = [(c, "in", list(v)) for c, v in (("language", languages), ("perturbation", perturbations))
                    if v is not None]
-        predictions = pq.read_table(path, filters=filters or None).to_pandas()
+        columns = [c for c in PREDICTION_COLUMNS if not (outcomes_only and c == "prediction")]
+        predictions = pq.read_table(path, columns=columns, filters=filters or None).to_pandas()
         if inputs is False:
             return typed(predictions)
         wanted = [c for c in (INPUT_COLUMNS if inputs is True else inputs) if c not in PREDICTION_COLUMNS]

@@ -3,8 +3,9 @@ each perturbation), one cached file per (language, condition).
 
 Scores are written as soon as a language is evaluated, next to the phase that produced the model, so a re-run
 after a crash skips what is done (the store only receives complete tasks). With an export folder the
-predictions are written in the XTREME layout too, and an example sink keeps them per example
-(``pipeline.examples``); a cached score whose files or examples are missing is recomputed.
+predictions are written in the XTREME layout too (with the inputs, so ``score --inputs`` keeps their examples),
+and an example sink keeps them per example (``pipeline.examples``); a cached score whose files or examples are
+missing is recomputed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pipeline.data.spec import target_data
 from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.examples import ExampleSink
+from pipeline.examples.imported import INPUTS_FOLDER, write_inputs
 from pipeline.metrics import score_task
 from pipeline.perturb import CLEAN
 from pipeline.run.artifacts import read_json, write_json
@@ -62,6 +64,7 @@ def _evaluate_all(ctx: RunContext, task_id: str, cache_dir: Path, languages: Ite
             outputs, result, examples = compute(lang, condition)
             if folder is not None and outputs is not None:
                 write_language(folder, task_id, lang, *outputs, split=split, label_names=data.label_names)
+                write_inputs(folder / INPUTS_FOLDER, task_id, lang, examples, split)
             if sink is not None:
                 sink.add(lang, condition.perturbation, examples if outputs is not None else None,
                          *(outputs or (None, None)))

@@ -1,11 +1,13 @@
 """Where a run writes its predictions in the XTREME layout (``export_predictions: true``).
 
 One folder per run and evaluation condition: ``<output_dir>/exports/<run_id>/<perturbation>/`` holding
-``predictions/<task>/<split>-<lang>.<ext>`` and ``labels/...`` (``pipeline.scoring.export``), so
+``predictions/<task>/<split>-<lang>.<ext>`` and ``labels/...`` (``pipeline.scoring.export``), and the examples
+themselves in ``inputs/<task>/<split>-<lang>.jsonl`` (``pipeline.examples.imported``), so
 
     python -m pipeline score --predictions <folder>/predictions --labels <folder>/labels --split <split> ...
 
-re-scores a run with the same metric code, and the predictions can be shared or submitted.
+re-scores a run with the same metric code (``--inputs <folder>/inputs`` keeps its per-example predictions),
+and the predictions can be shared or submitted.
 """
 
 from __future__ import annotations

@@ -139,10 +139,15 @@ _READERS: dict[str, Callable[[PairedFile], Inputs]] = {
 }
 
 
+def read_outputs(pair: PairedFile) -> Inputs:
+    """(predictions, references, number of examples, warnings) of one file pair, as ``score_task`` takes them."""
+    return _READERS[scorer_name(get_target_task(pair.task_id))](pair)
+
+
 def score_pair(pair: PairedFile) -> LanguageScore:
     """Read and score one predictions file against its labels."""
     task = get_target_task(pair.task_id)
-    predictions, references, n_examples, warnings = _READERS[scorer_name(task)](pair)
+    predictions, references, n_examples, warnings = read_outputs(pair)
     try:
         scores = score_task(task.id, predictions, references, pair.language, extras=True)
     except ValueError as exc:
