@@ -13,6 +13,7 @@ from pages._common import (
 )
 from pages._view import (
     finish_page,
+    is_presenting,
     show_chart,
     show_table,
     significance_controls,
@@ -66,7 +67,7 @@ else:
 # A gain is a trained model minus its own baseline: comparing baselines alone, every gain is 0.
 measures = [m for m in MEASURES if m != "gain" or compare == "intermediate"]
 measure = url_radio("Measure", measures, key="measure", horizontal=True, format_func=MEASURES.get)
-if compare == "models":
+if compare == "models" and not is_presenting():
     st.caption("Gain vs baseline compares intermediate-task training with the same model's baseline: choose "
                "*Intermediate tasks* above to see gains.")
 testable = measure == "gain" and has_replicates(rows)
