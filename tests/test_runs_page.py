@@ -106,6 +106,9 @@ def test_a_running_job_shows_its_progress_and_can_be_cancelled_and_retried(queue
     text = (Path(os.environ["ATLAS_CONFIG_DIR"]) / "tiny-cpu.yaml").read_text(encoding="utf-8")
     job_id = submit(queue.store_path, text, "tiny-cpu.yaml").job.job_id
     assert queue.claim("test-worker").job_id == job_id
+    queue.update(job_id, "test-worker", phase="loading model and data", fraction=0.0, eta_seconds=None)
+    (bar,) = open_runs_page().get("progress")
+    assert "ETA estimating…" in bar.proto.text, "no rate yet: no guess"
     queue.update(job_id, "test-worker", phase="target xnli seed 1 (4/8)", step=3, fraction=0.25, eta_seconds=75.0,
                  log_tail="target xnli seed 1:  50%|#####     | 4/8", device="CPU (2 threads), fp32")
     app = open_runs_page()

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.cli.common import UserError, add_store_argument
 from pipeline.jobs import DEFAULT_LEASE, Execution, JobError, JobQueue, cancel, run_worker, submit
 from pipeline.jobs.cluster import CLUSTERS
-from pipeline.jobs.progress import format_duration
+from pipeline.jobs.progress import format_duration, format_eta
 from pipeline.jobs.spec import parse_execution, read_execution
 from pipeline.store import default_store_path
 
@@ -107,12 +107,12 @@ def _jobs(args: argparse.Namespace) -> int:
     if not jobs:
         print("no jobs")
         return 0
-    print(f"{'id':>4}  {'state':<9}  {'progress':>8}  {'eta/took':>8}  {'submitted':<11}  name / phase / error")
+    print(f"{'id':>4}  {'state':<9}  {'progress':>8}  {'eta/took':>12}  {'submitted':<11}  name / phase / error")
     for job in jobs:
         share = f"{100 * job.fraction:.0f}%" if job.fraction is not None else "—"
-        timing = format_duration(job.eta_seconds if job.state == "running" else job.elapsed())
+        timing = format_eta(job.eta_seconds) if job.state == "running" else format_duration(job.elapsed())
         detail = job.error if job.state == "failed" else (job.phase if job.state == "running" else job.device)
-        print(f"{job.job_id:>4}  {job.state:<9}  {share:>8}  {timing:>8}  {_when(job.submitted_at):<11}  "
+        print(f"{job.job_id:>4}  {job.state:<9}  {share:>8}  {timing:>12}  {_when(job.submitted_at):<11}  "
               f"{job.name}" + (f" — {detail}" if detail else ""))
     return 0
 
