@@ -1,5 +1,5 @@
-"""In a browser, after a real tiny pipeline run: the default views show the published findings only, and the
-"Include test artefacts" switch brings the run back, labelled."""
+"""In a browser: after a real tiny pipeline run the default views show the published findings only, and the
+"Include test artefacts" switch brings the run back, labelled; presentation mode keeps every column."""
 
 from __future__ import annotations
 
@@ -50,3 +50,17 @@ def test_after_a_tiny_run_the_default_views_show_only_published_findings(page, t
         open_view(page, f"{url}/languages?task=xnli&artifacts=1")
         assert TINY + ARTIFACT_MARK in chart_text(page), "switched on, the run is there and labelled"
         assert "tiny test model" in page.content()
+
+
+def test_presentation_mode_shows_every_column_of_the_overview_table_on_a_slide(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    slide = context.new_page()
+    try:
+        open_view(slide, f"{server}/?present=1")
+        table = slide.locator('[data-testid="stTable"]')
+        table.scroll_into_view_if_needed()
+        assert "Avg" in table.inner_text()
+        width, visible = table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+        assert width <= visible, "no column is scrolled out of sight"
+    finally:
+        context.close()
