@@ -4,7 +4,8 @@ The grid follows the issue's shape: 6 model sizes × 20 intermediate configs (th
 al.'s 9 intermediate tasks with and without MLM co-training, MLM alone) × 2 splits × 4 perturbations
 × 5 seeds, each run measured on the 9 XTREME target tasks in all their languages and metrics (209
 rows per run): 1,003,200 rows in all. ``synthetic_rows(n)`` yields the first ``n`` rows, whole runs
-first, ordered so that every seed's baseline comes before its intermediate runs.
+first, ordered so that every seed's baseline comes before its intermediate runs. Beyond the grid (the
+10^7-row sweep of example-level seeds), each cell gets more seeds: 50 seeds make 10,032,000 rows.
 
 Every row says what it is: ``source_id='synthetic-benchmark'``, model ids ``synthetic-encoder-*``,
 a provenance naming this script, ``notes='SYNTHETIC'`` and ``test_artifact=True`` (the dashboard
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import math
 import sys
 import time
 from collections.abc import Iterator
@@ -64,6 +66,13 @@ FULL_GRID_ROWS = N_RUNS * ROWS_PER_RUN
 assert FULL_GRID_ROWS == 1_003_200, "the grid changed shape: update the module docstring and bench/README.md"
 
 
+def seeds_for(n: int | None) -> tuple[int, ...]:
+    """The grid's 5 seeds, or as many more as ``n`` rows need."""
+    if n is None or n <= FULL_GRID_ROWS:
+        return SEEDS
+    return tuple(range(1, 1 + math.ceil(n * len(SEEDS) / FULL_GRID_ROWS)))
+
+
 def _run_id(*parts: object) -> str:
     return "synthetic-" + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
@@ -79,7 +88,7 @@ def synthetic_rows(n: int | None = None, seed: int = 0) -> Iterator[dict[str, ob
     transfer = {(c, t): rng.normal(0.5, 2.5) for c in configs for t in TARGETS}
     perturb_cost = {p: 0.0 if p == "none" else 30 * float(p.split("@")[1]) for p in PERTURBATIONS}
     emitted = 0
-    for (size, params), split, perturbation, run_seed in itertools.product(MODELS, SPLITS, PERTURBATIONS, SEEDS):
+    for (size, params), split, perturbation, run_seed in itertools.product(MODELS, SPLITS, PERTURBATIONS, seeds_for(n)):
         model = f"synthetic-encoder-{size}"
         baseline_run = _run_id(model, split, perturbation, run_seed, BASELINE, False)
         size_gain = 4 * np.log10(params / 2e7)
@@ -128,11 +137,12 @@ def fill_store(path: str | Path, n: int, batch_rows: int = BATCH_ROWS) -> Result
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=FULL_GRID_ROWS, help=f"at most {FULL_GRID_ROWS:,}")
+    parser.add_argument("--rows", type=int, default=FULL_GRID_ROWS,
+                        help=f"{FULL_GRID_ROWS:,} is the grid; more rows add seeds")
     parser.add_argument("--store", required=True, help="a temporary store file (never the real store)")
     args = parser.parse_args()
     start = time.perf_counter()
-    store = fill_store(args.store, min(args.rows, FULL_GRID_ROWS))
+    store = fill_store(args.store, args.rows)
     print(f"{store.count():,} synthetic rows -> {store.path} in {time.perf_counter() - start:.1f} s")
 
 

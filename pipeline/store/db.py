@@ -166,6 +166,16 @@ class ResultsStore:
             snapshot.write_snapshot(frame, self.snapshot_path, save_as)
         return frame
 
+    def snapshot_parts(self, rewrite: bool = False) -> snapshot.SnapshotParts:
+        """Every stored row as the Parquet snapshot plus the rows since, for engines that query files
+        (``pipeline.analysis.query``): nothing is loaded whole, at any size."""
+        with self.connection() as conn:
+            conn.execute("BEGIN")
+            try:
+                return snapshot.read_parts(conn, self.snapshot_path, rewrite)
+            finally:
+                conn.execute("COMMIT")
+
     @property
     def snapshot_path(self) -> Path:
         """The Parquet snapshot beside the store file (a cache: safe to delete at any time)."""

@@ -93,22 +93,84 @@ def read_all(conn: sqlite3.Connection, path: Path) -> tuple[pd.DataFrame, StoreS
     return frame, state if worth_saving else None
 
 
+def _snapshot_rowid(parquet: pq.ParquetFile, state: StoreState) -> int | None:
+    """The last rowid of a snapshot of this store and schema (from its metadata alone), else None."""
+    saved = json.loads(parquet.schema_arrow.metadata[_METADATA_KEY])
+    if (saved["store_id"], saved["schema_version"]) != (state.store_id, state.schema_version):
+        return None
+    if saved["last_rowid"] > state.last_rowid or parquet.metadata.num_rows != saved["n_rows"]:
+        return None
+    if parquet.schema_arrow.names != list(RESULT_COLUMNS):
+        return None
+    return saved["last_rowid"]
+
+
 def _read_snapshot(path: Path, state: StoreState) -> tuple[pd.DataFrame, int] | None:
     """The snapshot's rows and last rowid, or None if there is none for this store and schema."""
     try:
         parquet = pq.ParquetFile(path)  # one open file: metadata and rows cannot come from two snapshots
-        saved = json.loads(parquet.schema_arrow.metadata[_METADATA_KEY])
-        if (saved["store_id"], saved["schema_version"]) != (state.store_id, state.schema_version):
-            return None
-        if saved["last_rowid"] > state.last_rowid:
+        last_rowid = _snapshot_rowid(parquet, state)
+        if last_rowid is None:
             return None
         frame = _typed(parquet.read().to_pandas())
         pa.default_memory_pool().release_unused()  # the decoding buffers: ~0.1 GB at 10^6 rows
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
-    if list(frame.columns) != list(RESULT_COLUMNS) or len(frame) != saved["n_rows"]:
+    return frame, last_rowid
+
+
+@dataclass(frozen=True)
+class SnapshotParts:
+    """The whole table as a Parquet file plus the rows written since, for engines that query files.
+
+    The table is ``file``'s rows whose ``result_id`` is not in ``since``, plus ``since`` (a changed
+    row is in both: its new version wins). ``file`` is None when every row is in ``since``. The
+    parts must add up to ``n_rows``; a reader that finds otherwise asks again with ``rewrite``.
+    """
+
+    file: Path | None
+    since: pd.DataFrame
+    n_rows: int
+
+
+def read_parts(conn: sqlite3.Connection, path: Path, rewrite: bool = False) -> SnapshotParts:
+    """The snapshot and the rows since, as of ``conn``'s read transaction; streams a new snapshot
+    first when many rows would otherwise come from SQLite (or ``rewrite``), so no whole table is
+    held in memory."""
+    state = current_state(conn)
+    last_rowid = None if rewrite else _valid_rowid(path, state)
+    behind = state.last_rowid - (last_rowid or 0)
+    if (rewrite or behind >= max(_REWRITE_ROWS, _REWRITE_SHARE * state.n_rows)) and stream_snapshot(conn, path, state):
+        last_rowid = state.last_rowid
+    return SnapshotParts(path if last_rowid is not None else None, read_rows(conn, last_rowid or 0), state.n_rows)
+
+
+def _valid_rowid(path: Path, state: StoreState) -> int | None:
+    try:
+        return _snapshot_rowid(pq.ParquetFile(path), state)
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
-    return frame, saved["last_rowid"]
+
+
+def stream_snapshot(conn: sqlite3.Connection, path: Path, state: StoreState) -> bool:
+    """Write the snapshot from SQLite chunk by chunk (bounded memory at any size); False if the
+    directory is not writable."""
+    cursor = conn.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid <= ? ORDER BY rowid",
+                          (state.last_rowid,))
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    schema = pa.Schema.from_pandas(_typed(pd.DataFrame(columns=RESULT_COLUMNS)), preserve_index=False)
+    schema = schema.with_metadata({**(schema.metadata or {}), _METADATA_KEY: json.dumps(asdict(state)).encode()})
+    try:
+        _remove_abandoned(path)
+        with pq.ParquetWriter(temporary, schema) as writer:
+            while rows := cursor.fetchmany(_FETCH_ROWS):
+                chunk = _typed(pd.DataFrame.from_records(rows, columns=RESULT_COLUMNS))
+                writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def write_snapshot(frame: pd.DataFrame, path: Path, state: StoreState) -> None:
