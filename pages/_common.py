@@ -5,6 +5,8 @@ Pages stay thin: they call these helpers for data and ``pipeline.analysis`` for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -12,7 +14,7 @@ import streamlit as st
 
 from pages._view import mark_test_artifacts, url_multiselect, url_toggle
 from pipeline.analysis.artifacts import ARTIFACT_NOTE, apply_artifact_rule, has_test_artifacts, include_by_default
-from pipeline.analysis.tables import filter_results
+from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_path
 from pipeline.tasks import LANGUAGE_MEAN
@@ -37,37 +39,137 @@ def get_store() -> ResultsStore:
     return _open_store(str(default_store_path()))
 
 
-@st.cache_resource(show_spinner="Loading results…", max_entries=2)
-def _read(path: str, data_version: int) -> pd.DataFrame:
-    # The arguments are the cache key: a new batch in the store bumps data_version. A resource, not
-    # cache_data: every run shares this one frame instead of unpickling a copy (seconds and GBs at
-    # 10^6 rows), so callers must treat it as read-only.
-    return ResultsStore(path).read_results()
+@st.cache_resource(show_spinner="Opening the results…", max_entries=2)
+def _query(path: str, data_version: int) -> ResultsQuery:
+    # The arguments are the cache key: a new batch in the store bumps data_version. One query object
+    # per data version, shared by every session; the rows stay on disk (see pipeline/analysis/query.py).
+    return ResultsQuery(ResultsStore(path))
 
 
-def load_results() -> pd.DataFrame:
-    """Every stored row, re-read only when the store's data version changes. Read-only: derive, never modify."""
+@dataclass(frozen=True)
+class Scope:
+    """The rows that pass the sidebar filters, as a slice of the store at one data version.
+
+    Pages narrow it with their own selectors and ask for that slice only (``rows``), or for the
+    distinct values a selector offers (``values``); ``analysed`` caches an analysis of a slice for
+    every session, keyed on the data version, the slice and the inputs.
+    """
+
+    path: str
+    data_version: int
+    where: Slice
+
+    @property
+    def query(self) -> ResultsQuery:
+        return _query(self.path, self.data_version)
+
+    def rows(self, where: Slice | None = None, columns: tuple[str, ...] | None = None,
+             limit: int | None = None) -> pd.DataFrame:
+        """The rows of ``where`` (default: the whole scope), the first ``limit`` if given. Shared and
+        read-only: derive, never modify."""
+        return _rows(self.path, self.data_version, where or self.where, columns, limit)
+
+    def count(self, where: Slice | None = None) -> int:
+        return _count(self.path, self.data_version, where or self.where)
+
+    def narrowed(self, **selections: Any) -> Slice:
+        """The scope's slice narrowed to these column values."""
+        return self.where.keeping(**selections)
+
+    def values(self, column: str, where: Slice | None = None) -> list[Any]:
+        """The distinct values of ``column`` in ``where``, sorted (what a selector offers)."""
+        return self.distinct((column,), (where or self.where).requiring(column))[column].tolist()
+
+    def distinct(self, columns: tuple[str, ...], where: Slice | None = None) -> pd.DataFrame:
+        return _distinct(self.path, self.data_version, where or self.where, columns)
+
+    def first_rows(self, by: tuple[str, ...], where: Slice | None = None) -> pd.DataFrame:
+        """The first row of each group of ``by`` (labelled like ``rows``)."""
+        return _first_rows(self.path, self.data_version, where or self.where, by)
+
+    def analysed(self, function: Callable[..., Any], where: Slice | None = None, *args: Any) -> Any:
+        """``function(rows of where, *args)``, computed once per data version, slice and arguments."""
+        return _analysed(self.path, self.data_version, _name(function), where or self.where, args, function)
+
+    def summarised(self, function: Callable[..., Any], where: Slice | None = None, *args: Any) -> Any:
+        """``function(query, where, *args)`` (an aggregate the engine computes), cached like ``analysed``."""
+        return _summarised(self.path, self.data_version, _name(function), where or self.where, args, function)
+
+
+def _name(function: Callable[..., Any]) -> str:
+    """A cache key part naming the function (pages are scripts: their module names say little)."""
+    return f"{function.__code__.co_filename}:{function.__qualname__}"
+
+
+@st.cache_resource(show_spinner="Reading the selected results…", max_entries=8)
+def _rows(path: str, data_version: int, where: Slice, columns: tuple[str, ...] | None,
+          limit: int | None = None) -> pd.DataFrame:
+    return _labelled(_query(path, data_version).rows(where, columns, limit), where)
+
+
+def _labelled(frame: pd.DataFrame, where: Slice) -> pd.DataFrame:
+    """Rows as pages show them: test artefacts (only there when the switch is on) with labelled models."""
+    if where.test_artifacts and {"model_label", "test_artifact"} <= set(frame.columns):
+        return apply_artifact_rule(frame, include=True)
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _first_rows(path: str, data_version: int, where: Slice, by: tuple[str, ...]) -> pd.DataFrame:
+    return _labelled(_query(path, data_version).first_rows(by, where), where)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _count(path: str, data_version: int, where: Slice) -> int:
+    return _query(path, data_version).count(where)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _distinct(path: str, data_version: int, where: Slice, columns: tuple[str, ...]) -> pd.DataFrame:
+    return _query(path, data_version).distinct(columns, where)
+
+
+@st.cache_data(show_spinner="Computing…", max_entries=64)
+def _analysed(path: str, data_version: int, name: str, where: Slice, args: tuple[Any, ...],
+              _function: Callable[..., Any]) -> Any:
+    return _function(_rows(path, data_version, where, None), *args)
+
+
+@st.cache_data(show_spinner="Counting…", max_entries=64)
+def _summarised(path: str, data_version: int, name: str, where: Slice, args: tuple[Any, ...],
+                _function: Callable[..., Any]) -> Any:
+    return _function(_query(path, data_version), where, *args)
+
+
+def current_scope() -> Scope:
+    """Draw the global sidebar filters and return the slice of the store that passes them (test
+    artefacts only when the switch is on; their rows then come labelled)."""
     store = get_store()
-    return _read(str(store.path), store.data_version())
+    scope = Scope(str(store.path), store.data_version(), EVERYTHING)
+    scope = replace(scope, where=replace(EVERYTHING, test_artifacts=_artifact_switch(scope)))
+    chosen = _render_global_filters(scope)
+    selections = {column: chosen[column] for column in GLOBAL_FILTERS}
+    return replace(scope, where=replace(scope.where.keeping(**selections), uncertain=chosen["uncertain"]))
 
 
-def _artifact_switch(results: pd.DataFrame) -> bool:
+def _artifact_switch(scope: Scope) -> bool:
     """The global "include test artefacts" toggle: off unless the store holds nothing but test artefacts."""
-    n_artifacts = int(results["test_artifact"].sum())
+    n_artifacts = scope.count(EVERYTHING.keeping(test_artifact=[True]))
+    flags = pd.Series(scope.values("test_artifact", EVERYTHING), dtype=bool)  # all True iff every row is one
     return url_toggle(
-        "Include test artefacts", key="artifacts", default=include_by_default(results["test_artifact"]),
+        "Include test artefacts", key="artifacts", default=include_by_default(flags),
         container=st.sidebar, disabled=n_artifacts == 0,
         help=f"{n_artifacts} stored rows come from the tiny test model (pipeline checks, not findings). "
              "They are left out unless this is on; when on, they are labelled in every chart, table and export.",
     )
 
 
-def _render_global_filters(results: pd.DataFrame) -> dict[str, Any]:
+def _render_global_filters(scope: Scope) -> dict[str, Any]:
     """Sidebar multiselects (empty = everything) whose values live in the URL and hold across pages."""
     st.sidebar.header("Filters")
     chosen: dict[str, Any] = {}
     for column, label in GLOBAL_FILTERS.items():
-        options = sorted(results[column].dropna().unique().tolist())
+        options = scope.values(column)
         chosen[column] = url_multiselect(label, options, key=column, container=st.sidebar,
                                          placeholder=f"All ({len(options)})")
     chosen["uncertain"] = url_toggle(
@@ -77,22 +179,16 @@ def _render_global_filters(results: pd.DataFrame) -> dict[str, Any]:
     return chosen
 
 
-def current_results() -> pd.DataFrame:
-    """Draw the global sidebar filters and return the stored rows that pass them (test artefacts
-    only when the switch is on, then labelled)."""
-    stored = load_results()
-    results = apply_artifact_rule(stored, include=_artifact_switch(stored))
-    chosen = _render_global_filters(results)
-    filtered = filter_results(results, {column: chosen[column] for column in GLOBAL_FILTERS})
-    if not chosen["uncertain"]:
-        filtered = filtered[~filtered["uncertain"]]
-    return filtered
+def results_query() -> ResultsQuery:
+    """The query over every stored row at the store's current data version (shared, never loaded whole)."""
+    store = get_store()
+    return _query(str(store.path), store.data_version())
 
 
-def per_language_results(results: pd.DataFrame) -> pd.DataFrame:
+def per_language_slice(scope: Scope) -> Slice:
     """The rows measured on one language (not a published mean); stops the page, saying why, if none."""
-    rows = results[results["language"] != LANGUAGE_MEAN]
-    if rows.empty:
+    rows = scope.where.dropping(language=[LANGUAGE_MEAN])
+    if not scope.values("language", rows):
         st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
         st.stop()
     return rows

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pages._common import get_store, load_results, warn_if_test_artifacts
+from pages._common import get_store, results_query, warn_if_test_artifacts
 from pages._view import finish_page, show_table, start_page, url_multiselect, url_selectbox
 from pipeline.analysis.claims import (
     DEFAULT_RESULT_SET,
@@ -16,8 +16,8 @@ from pipeline.analysis.claims import (
     evaluate_check,
     ledger,
     load_claims,
-    result_sets,
-    select_result_set,
+    result_sets_in,
+    select_result_set_in,
 )
 from pipeline.analysis.claims.spec import CLAIMS_DIR
 from pipeline.analysis.tables import comparison_label, comparisons
@@ -31,12 +31,11 @@ start_page(
     "checked against the results chosen below: holds, does not hold, or cannot be tested (with the rows it "
     "lacks). A gain with seeds counts only if its 95% interval is on the claimed side.",
 )
-results = load_results()
-sets = result_sets(results)
+sets = result_sets_in(results_query())
 labels = dict(zip(sets["key"], sets["label"]))
 key = url_selectbox("Check against", list(labels), key="against", default=DEFAULT_RESULT_SET, format_func=labels.get,
                     help="A published table, or every run of one pipeline config (a sweep) in the store.")
-rows = select_result_set(results, key)
+rows = select_result_set_in(results_query(), key)
 warn_if_test_artifacts(rows)
 
 
@@ -47,7 +46,7 @@ def _claims_version() -> tuple[tuple[str, float], ...]:
 @st.cache_data(max_entries=8, show_spinner="Checking the claims…")
 def _ledger(result_set: str, data_version: int, claims_version: tuple) -> pd.DataFrame:
     # The arguments are the cache key: new rows in the store or an edited claims file recompute it.
-    return ledger(load_claims(), select_result_set(load_results(), result_set))
+    return ledger(load_claims(), select_result_set_in(results_query(), result_set))
 
 
 try:

@@ -4,11 +4,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages._common import current_results, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.complexity import MEASURES, OUTCOMES, complexity_correlations, published_profiles, task_effects
 from pipeline.presentation.palette import colour_map
-from pipeline.tasks import BENCHMARK_AVERAGE, all_target_ids, display_name
+from pipeline.tasks import BENCHMARK_AVERAGE, all_target_ids, display_name, target_tasks
 
 MEASURE_LABELS = {
     "train_size": "Training-set size (examples)",
@@ -44,19 +44,27 @@ show_table(profiles.set_index("intermediate_task")[["head", *MEASURES, "label_sp
            caption="From the published Table 1 and the task registry. Input length, lexical diversity and the English "
                    "dev score need the task's data or a run, so they are empty here rather than guessed.")
 
-results = current_results()
-effects = task_effects(results)
-effects = effects[effects["intermediate_task"].isin(profiles["intermediate_task"])]
-if effects.empty:
+scope = current_scope()
+profiled = scope.where.keeping(intermediate_task=profiles["intermediate_task"])
+present = set(scope.values("target_task", profiled))
+targets = [t for t in (BENCHMARK_AVERAGE, *all_target_ids()) if t in present]
+if not targets:
     st.info("No gains of the profiled intermediate tasks match the filters in the sidebar (a gain needs a baseline "
             "without intermediate training in the same source). Clear a filter to see Phang et al.'s Table 2.")
     st.stop()
 
 left, middle = st.columns([1, 2])
-targets = [t for t in (BENCHMARK_AVERAGE, *all_target_ids()) if t in set(effects["target_task"])]
 target = url_selectbox("Target task", targets, key="cx_target", default=BENCHMARK_AVERAGE, container=left,
                        format_func=lambda t: "XTREME average" if t == BENCHMARK_AVERAGE else display_name(t))
-effects = effects[effects["target_task"] == target]
+primary = "score" if target == BENCHMARK_AVERAGE else target_tasks()[target].primary
+of_target = scope.narrowed(target_task=[target], metric=[primary])
+with st.spinner("Computing gains over the baselines…"):
+    effects = scope.analysed(task_effects, of_target)
+effects = effects[effects["intermediate_task"].isin(profiles["intermediate_task"])]
+if effects.empty:
+    st.info("No gains of the profiled intermediate tasks on this target task match the filters in the "
+            "sidebar (a gain needs a baseline without intermediate training in the same source).")
+    st.stop()
 labels = effects.apply(condition_label, axis=1)
 options = sorted(labels.unique(), key=lambda c: ("phang2020_v1" not in c, "+ MLM" in c, c))
 condition = url_selectbox("Condition", options, key="cx_condition", container=middle)
@@ -65,7 +73,7 @@ left, right = st.columns(2)
 measure = url_selectbox("Measure", list(MEASURES), key="cx_measure", container=left, format_func=MEASURE_LABELS.get)
 outcome = url_radio("Effect", list(OUTCOMES), key="cx_outcome", container=right, horizontal=True,
                     format_func=OUTCOME_LABELS.get)
-warn_if_test_artifacts(results[results["model"].isin(effects["model"])])
+warn_if_test_artifacts(scope.distinct(("test_artifact",), scope.narrowed(model=effects["model"].unique())))
 if effects["gap_change"].isna().all():
     st.caption("Gap change needs per-language results (English and non-English scores of each run and its "
                "baseline); these are means over languages (like Phang et al.'s Table 2), so only the mean gain "
@@ -112,6 +120,5 @@ refusals = table[table["refused"].notna()].drop_duplicates("refused")
 if not refusals.empty:
     st.caption("Not correlated: " + "; ".join(f"{r.measure} × {r.outcome}: {r.refused}" for r in
                                               refusals.itertuples()))
-finish_page(sorted({*profiles["source"], *sources_of(results.loc[results["model"].isin(effects["model"])
-                                                                 & results["source_id"].isin(effects["source_id"]),
-                                                                 "provenance"])}))
+used = scope.narrowed(model=effects["model"].unique(), source_id=effects["source_id"].unique())
+finish_page(sorted({*profiles["source"], *sources_of(scope.distinct(("provenance",), used)["provenance"])}))

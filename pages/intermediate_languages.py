@@ -7,16 +7,24 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import current_results, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
-from pipeline.analysis.saturation import FORMULAS, N_PARAMS, SaturationFit, compare_fits, fit_saturation, saturation_points
+from pipeline.analysis.saturation import (
+    CURVE_KEYS,
+    FORMULAS,
+    N_PARAMS,
+    SaturationFit,
+    compare_fits,
+    fit_saturation,
+    saturation_points,
+    swept_slice,
+)
 from pipeline.presentation.palette import COLOURS
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, display_name
 
 REPO = Path(__file__).resolve().parents[1]
 #: The example config that asks this question of a GPU (see the message shown without such runs).
 CONFIG = "data/configs/intermediate-languages.yaml"
-CURVE = ["model", "intermediate_task", "mlm_cotraining", "target_task", "metric", "split", "setting", "perturbation"]
 EPSILONS = [0.05, 0.1, 0.25, 0.5, 1.0, 2.0]
 FORM_CHOICES = {"both": "Both", "exponential": f"{FORMULAS['exponential']}", "power": f"{FORMULAS['power']}"}
 N_BOOT = 1000
@@ -51,10 +59,11 @@ start_page("Languages in training", "Zero-shot score (y; mean over the target la
            "least-squares fits of a − b·exp(−c·k) and a − b·k^(−c), 95% seeded-bootstrap bands, fit quality "
            "(R², AICc, BIC, Akaike weights) and the k from which one more language adds less than ε points. Data: "
            "pipeline runs whose intermediate conditions train one task on nested language sets.")
-results = current_results()
-trained = results[(results["intermediate_task"] != BASELINE) & (results["language"] != LANGUAGE_MEAN)]
-points = saturation_points(trained)
-n_k = points.groupby(CURVE, dropna=False)["k"].transform("nunique")
+scope = current_scope()
+swept = scope.summarised(swept_slice, scope.where.dropping(intermediate_task=[BASELINE], language=[LANGUAGE_MEAN]))
+trained = scope.rows(swept)
+points = scope.analysed(saturation_points, swept)
+n_k = points.groupby(CURVE_KEYS, dropna=False)["k"].transform("nunique")
 points = points[n_k >= 2]
 if points.empty:
     how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large, an "
@@ -74,8 +83,8 @@ labels = points.apply(curve_label, axis=1)
 left, middle, right = st.columns([3, 1, 1])
 curve = url_selectbox("Curve", sorted(labels.unique()), key="il_curve", container=left)
 chosen = points[labels == curve].iloc[0]
-per_language = saturation_points(trained, average_languages=False)
-per_language = per_language[(per_language[CURVE] == chosen[CURVE]).all(axis=1)]
+per_language = scope.analysed(saturation_points, swept, False)
+per_language = per_language[(per_language[CURVE_KEYS] == chosen[CURVE_KEYS]).all(axis=1)]
 languages = [LANGUAGE_MEAN, *sorted(per_language["language"].unique())]
 language = url_selectbox("Target language", languages, key="il_lang", container=middle,
                          format_func=lambda lang: "mean over languages" if lang == LANGUAGE_MEAN else lang)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages._common import (
     UNCERTAIN_MARK,
-    current_results,
-    per_language_results,
+    current_scope,
+    per_language_slice,
     sources_of,
     warn_if_test_artifacts,
 )
@@ -21,7 +21,8 @@ from pages._view import (
     url_radio,
     url_selectbox,
 )
-from pipeline.analysis.defaults import has_replicates, preferred_setting, richest_series
+from pipeline.analysis.defaults import has_replicates, preferred_setting_of, richest_series
+from pipeline.analysis.query import ResultsQuery
 from pipeline.analysis.tables import language_table, mean_transfer_gap, task_metric
 from pipeline.presentation import numbers
 from pipeline.presentation.palette import DIVERGING, SEQUENTIAL, colour_map
@@ -35,34 +36,37 @@ MEASURES = {
 
 start_page("Languages", "Per-language zero-shot scores, gains over the baseline and the English-minus-language "
            "transfer gap, for one target task and one setting at a time.")
-per_language = per_language_results(current_results())
+filtered = current_scope()
+per_language = per_language_slice(filtered)
 
 left, middle, right = st.columns(3)
-task = url_selectbox("Target task", [t for t in all_target_ids() if t in set(per_language["target_task"])], key="task",
+present = set(filtered.values("target_task", per_language))
+task = url_selectbox("Target task", [t for t in all_target_ids() if t in present], key="task",
                      container=left, format_func=display_name)
-of_task = per_language[per_language["target_task"] == task]
-metrics = sorted(of_task["metric"].unique())
+of_task = per_language.keeping(target_task=[task])
+metrics = filtered.values("metric", of_task)
 metric = url_selectbox("Metric", metrics, key="metric", default=task_metric(task), container=middle,
                        disabled=len(metrics) < 2)
 compare = url_radio("Compare", ["models", "intermediate"], key="compare", container=right, horizontal=True,
                     format_func={"models": "Models (no intermediate task)", "intermediate": "Intermediate tasks"}.get)
-settings = sorted(of_task["setting"].unique())
-setting = url_selectbox("Setting", settings, key="setting_shown", default=preferred_setting(of_task["setting"]),
+setting_counts = filtered.summarised(ResultsQuery.count_by, of_task, "setting")
+settings = sorted(setting_counts.index)
+setting = url_selectbox("Setting", settings, key="setting_shown", default=preferred_setting_of(setting_counts),
                         disabled=len(settings) < 2,
                         help="One setting at a time: zero-shot and translate-train numbers answer different questions.")
 if setting == "not-stated":
     st.caption("The sources of these numbers do not state the setting: do not read them as zero-shot.")
 
-rows = of_task[of_task["setting"] == setting]
+rows = of_task.keeping(setting=[setting], metric=[metric])
 if compare == "models":
-    rows = rows[rows["intermediate_task"] == BASELINE]
+    rows = rows.keeping(intermediate_task=[BASELINE])
 else:
-    models = sorted(rows.loc[rows["intermediate_task"] != BASELINE, "model"].unique())
+    models = filtered.values("model", rows.dropping(intermediate_task=[BASELINE]))
     if not models:
         st.info("No per-language intermediate-task results in this selection yet (the published v1 paper has only "
                 "means over languages). Run the pipeline to add some, or compare models instead.")
         st.stop()
-    rows = rows[rows["model"] == url_selectbox("Model", models, key="model_shown")]
+    rows = rows.keeping(model=[url_selectbox("Model", models, key="model_shown")])
 
 # A gain is a trained model minus its own baseline: comparing baselines alone, every gain is 0.
 measures = [m for m in MEASURES if m != "gain" or compare == "intermediate"]
@@ -70,9 +74,9 @@ measure = url_radio("Measure", measures, key="measure", horizontal=True, format_
 if compare == "models" and not is_presenting():
     st.caption("Gain vs baseline compares intermediate-task training with the same model's baseline: choose "
                "*Intermediate tasks* above to see gains.")
-testable = measure == "gain" and has_replicates(rows)
+testable = measure == "gain" and filtered.analysed(has_replicates, rows)
 mask, method, correction = significance_controls() if testable else (False, None, "holm")
-table = language_table(rows, task, metric, method=method, correction=correction)
+table = filtered.analysed(language_table, rows, task, metric, method, correction)
 if table.empty:
     st.info(f"No per-language {metric} results for {display_name(task)} in this selection.")
     st.stop()

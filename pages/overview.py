@@ -1,9 +1,10 @@
 """Overview: the paper's main table — target tasks × intermediate tasks, coloured by gain."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import UNCERTAIN_MARK, current_results, sources_of, warn_if_test_artifacts
+from pages._common import UNCERTAIN_MARK, current_scope, sources_of, warn_if_test_artifacts
 from pages._view import (
     finish_page,
     show_chart,
@@ -15,10 +16,11 @@ from pages._view import (
 )
 from pipeline.analysis.defaults import has_replicates
 from pipeline.analysis.tables import (
+    OverviewIntervals,
+    OverviewTable,
     comparison_label,
     comparison_title,
-    comparisons,
-    filter_results,
+    comparisons_in,
     overview_intervals,
     overview_table,
 )
@@ -30,39 +32,54 @@ from pipeline.tasks import BASELINE, display_name
 #: next to the +50 of Tatoeba.
 COLOUR_CAP = 10
 
+
+def of_mlm(selected: pd.DataFrame, mlm: str) -> pd.DataFrame:
+    """The grid's rows with or without MLM co-training (``both``: all), baselines always."""
+    if mlm == "both":
+        return selected
+    return selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
+
+
+def replicated(selected: pd.DataFrame, mlm: str) -> bool:
+    return has_replicates(of_mlm(selected, mlm))
+
+
+def grid_tables(selected: pd.DataFrame, mlm: str, show: str, qa_metric: str, method: str,
+                correction: str) -> tuple[OverviewTable, OverviewTable, OverviewIntervals | None]:
+    """The shown table, the gains that colour it and (for gains) their intervals, of one grid."""
+    selected = of_mlm(selected, mlm)
+    intervals = overview_intervals(selected, qa_metric, method=method, correction=correction) if show == "gain" \
+        else None
+    gains = overview_table(selected, show="gain", qa_metric=qa_metric)
+    return (gains if show == "gain" else overview_table(selected, show=show, qa_metric=qa_metric)), gains, intervals
+
 start_page(
     "Overview",
     "Each cell is one target task's score (mean over its languages) after intermediate-task training, "
     "coloured by the gain over the baseline without intermediate training (Phang et al. 2020, Table 2).",
 )
-results = current_results()
-grids = comparisons(results)
+scope = current_scope()
+grids = scope.summarised(comparisons_in)
 if grids.empty:
     st.info("No results match the filters in the sidebar. Clear a filter to see the published table.")
     st.stop()
 
 labels = {comparison_label(row): row for row in grids.to_dict("records")}
-model_labels = results.drop_duplicates("model").set_index("model")["model_label"]
+model_labels = scope.first_rows(("model",)).set_index("model")["model_label"]
 grid = labels[url_selectbox("Experiment grid", list(labels), key="grid",
                             format_func=lambda key: comparison_title(labels[key], model_labels[labels[key]["model"]]))]
-selected = filter_results(results, {c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
+where = scope.narrowed(**{c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
 
 left, middle, right = st.columns(3)
 show = url_radio("Show", ["absolute", "gain"], key="show", container=left, horizontal=True,
                  format_func={"absolute": "Scores", "gain": "Gain vs baseline"}.get)
 qa_metric = url_radio("QA metric", ["f1", "em"], key="qa", container=middle, horizontal=True, format_func=str.upper)
 mlm = url_radio("MLM co-training", ["both", "without", "with"], key="mlm", container=right, horizontal=True)
-if mlm != "both":
-    selected = selected[selected["intermediate_task"].eq("none") | selected["mlm_cotraining"].eq(mlm == "with")]
-
-testable = show == "gain" and has_replicates(selected)  # single published numbers have nothing to test
+testable = show == "gain" and scope.analysed(replicated, where, mlm)  # single published numbers: nothing to test
 mask, method, correction = significance_controls() if testable else (False, "permutation", "holm")
-if show == "gain":
-    intervals = overview_intervals(selected, qa_metric, method=method, correction=correction)
-
-warn_if_test_artifacts(selected)
-shown = overview_table(selected, show=show, qa_metric=qa_metric)
-colour = overview_table(selected, show="gain", qa_metric=qa_metric).values
+shown, gains, intervals = scope.analysed(grid_tables, where, mlm, show, qa_metric, method, correction)
+colour = gains.values
+warn_if_test_artifacts(scope.distinct(("test_artifact",), where))
 if shown.values.empty:
     st.info("This grid has no number in the chosen metric. Try the other QA metric or another grid.")
     st.stop()

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages._common import current_results, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_selectbox
 from pipeline.analysis.robustness import compare_training_languages, robustness_drops
 from pipeline.perturb import PERTURBATIONS
@@ -18,7 +18,6 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = "data/configs/robustness.yaml"
 
 
-@st.cache_data(show_spinner="Computing robustness drops and their intervals…", max_entries=8)
 def drops_and_differences(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     drops = robustness_drops(rows)
     return drops, compare_training_languages(drops)
@@ -47,9 +46,10 @@ start_page("Robustness", "Robustness drop (perturbed − clean score of the same
            "(paired by seed), for English intermediate training side by side with non-English and multi-language "
            "intermediate training; below, the difference of drops (other − English: positive = more robust). "
            "Data: pipeline runs that evaluate every target language clean and perturbed.")
-results = current_results()
-rows = results[results["language"] != LANGUAGE_MEAN]
-if (rows["perturbation"] == "none").all():
+scope = current_scope()
+per_language = scope.where.dropping(language=[LANGUAGE_MEAN])
+perturbed_tasks = set(scope.values("target_task", per_language.dropping(perturbation=["none"])))
+if not perturbed_tasks:
     how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large); "
            "`python -m pipeline run data/configs/tiny-robustness.yaml` is a CPU demo on a tiny test model."
            if (REPO / CONFIG).exists() else
@@ -60,11 +60,13 @@ if (rows["perturbation"] == "none").all():
             f"multi-language intermediate training. {how} Perturbations: {', '.join(PERTURBATIONS)}.")
     st.stop()
 
-drops, differences = drops_and_differences(rows)
 left, middle, right = st.columns(3)
-tasks = [t for t in all_target_ids() if t in set(drops["target_task"])]
+tasks = [t for t in all_target_ids() if t in perturbed_tasks]
 task = url_selectbox("Target task", tasks, key="rb_task", container=left, format_func=display_name)
-drops = drops[drops["target_task"] == task]
+of_task = per_language.keeping(target_task=[task])
+rows = scope.rows(of_task)
+with st.spinner("Computing robustness drops and their intervals…"):
+    drops, differences = scope.analysed(drops_and_differences, of_task)
 metric = url_selectbox("Metric", sorted(drops["metric"].unique()), key="rb_metric", container=middle)
 drops = drops[drops["metric"] == metric]
 perturbation = url_selectbox("Perturbation", sorted(drops["perturbation_name"].unique()), key="rb_perturbation",

@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from pages._common import get_store, load_results
+from pages._common import get_store, results_query
 from pages._view import finish_page, start_page, url_multiselect, url_radio, url_selectbox, url_toggle
-from pipeline.analysis.tables import comparison_label, comparisons
+from pipeline.analysis.query import EVERYTHING
+from pipeline.analysis.tables import comparison_label, comparisons_in
 from pipeline.cli.common import UserError
 from pipeline.jobs import Execution, Job, JobError, JobQueue, JobSpec, cancel, ensure_worker, job_spec, submit
 from pipeline.jobs.access import Access, launch_access
@@ -181,13 +182,13 @@ def _new_run(store_path: Path, access: Access, device: tuple[str, str, str]) -> 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _grid_of(run_ids: tuple[str, ...], data_version: int) -> dict[str, str] | None:
     """The Overview grid and Languages selection that show a finished job's rows."""
-    results = load_results()
-    rows = results[results["run_id"].isin(run_ids)]
+    query = results_query()
+    keys = ("source_id", "model", "split", "setting")
+    rows = query.rows(EVERYTHING.keeping(run_id=run_ids), [*keys, "target_task"], limit=1)
     if rows.empty:
         return None
     first = rows.iloc[0]
-    keys = ("source_id", "model", "split", "setting")
-    grids = comparisons(results)
+    grids = comparisons_in(query)
     match = grids[(grids[list(keys)] == [first[k] for k in keys]).all(axis=1)]
     return {"grid": comparison_label(match.iloc[0]), "model": first["model"], "task": first["target_task"],
             "artifacts": "1" if rows["test_artifact"].any() else "0"}

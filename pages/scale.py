@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import current_results, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_radio, url_selectbox
 from pipeline.analysis.defaults import preferred_family, preferred_scaling_setting
 from pipeline.analysis.scaling import MIN_SIZES, fit_log_linear, model_family, scaling_points
@@ -48,34 +48,32 @@ start_page("Scale", "Score or English-minus-language transfer gap (y) against th
            "value = a + b·log10(parameters), its 95% confidence band and the slope b (points per tenfold "
            "parameters) with its 95% t-interval. Default data: the shipped published XLM-R Base/Large/XL/XXL "
            "and mT5 Small→XXL results. Settings are never mixed in one fit.")
-results = current_results()
-sized = results[results["model_params"].notna()]
-if sized.empty:
+scope = current_scope()
+sized = scope.where.requiring("model_params")
+sizes = scope.distinct(("model", "model_params", "setting"), sized)
+if sizes.empty:
     st.info("No result with a known parameter count matches the filters in the sidebar. Clear a filter to see the "
             "published XLM-R and mT5 sizes.")
     st.stop()
 
 quantity = url_radio("Plot", list(QUANTITY_LABELS), key="sc_quantity", horizontal=True, format_func=QUANTITY_LABELS.get)
-scores = scaling_points(sized, "score")
-if scores.empty:
-    st.info("No model family has sized scores in this selection. Clear a filter to see the published sizes.")
-    st.stop()
 left, middle, right = st.columns(3)
 # The families are those with any sized score, whatever is plotted: a quantity a family lacks is
 # explained, never answered by silently switching to another family.
-families = sorted(scores["family"].unique())
-family = url_selectbox("Model family", families, key="sc_family", default=preferred_family(scores), container=left,
+sizes = sizes.assign(family=sizes["model"].map(model_family))
+families = sorted(sizes["family"].unique())
+family = url_selectbox("Model family", families, key="sc_family", default=preferred_family(sizes), container=left,
                        help="Sizes of one family only: mT5 and XLM-R differ in more than size.")
-points = scores if quantity == "score" else scaling_points(sized, quantity)
-of_family = points[points["family"] == family]
-if of_family.empty:
-    st.info(f"No {QUANTITY_LABELS[quantity].lower()} for {family}: a gap needs per-language results with an "
-            f"English score from the same source, and the {family} numbers here are means over languages. "
-            "Plot the score, or choose another family.")
-    st.stop()
-tasks = [t for t in all_target_ids() if t in set(of_family["target_task"])]
+of_family = sized.keeping(model=sizes.loc[sizes["family"] == family, "model"].unique())
+tasks = [t for t in all_target_ids() if t in set(scope.values("target_task", of_family))]
 task = url_selectbox("Target task", tasks, key="sc_task", default="xnli", container=middle, format_func=display_name)
-of_task = of_family[of_family["target_task"] == task]
+of_task_rows = of_family.keeping(target_task=[task])
+of_task = scope.analysed(scaling_points, of_task_rows, quantity)
+if of_task.empty:
+    st.info(f"No {QUANTITY_LABELS[quantity].lower()} for {family} on {display_name(task)}: a gap needs per-language "
+            f"results with an English score from the same source, and the {family} numbers here are means over "
+            "languages. Plot the score, or choose another family or task.")
+    st.stop()
 by_setting = of_task.groupby("setting")["model_params"].nunique().sort_values(ascending=False, kind="stable")
 setting = url_selectbox("Setting", list(by_setting.index), key="sc_setting",
                         default=preferred_scaling_setting(by_setting, MIN_SIZES), container=right,
@@ -96,7 +94,7 @@ curve_points = curve_points[curve_points["language"].isin(chosen or languages)]
 st.subheader(f"{family} · {display_name(task)} {metric} · {setting}")
 source_ids = sorted({s for cell in curve_points["sources"] for s in cell.split(", ")})
 st.caption(f"Setting: {SETTING_NOTES.get(setting, setting)}. Sources: {', '.join(source_ids)}.")
-warn_if_test_artifacts(sized[sized["model"].isin(curve_points["model"])])
+warn_if_test_artifacts(scope.distinct(("test_artifact",), of_task_rows.keeping(model=curve_points["model"].unique())))
 
 figure = go.Figure()
 fits, refusals = [], []
@@ -153,6 +151,5 @@ if fits:
     show_table(shown, name=f"scale-{family}-{task}-{quantity}-fits", key="sc_fits", title=f"Fits: {title}",
                caption="Slope ± half its 95% t-interval (n = model sizes; n − 2 degrees of freedom).",
                ci=half, n=sizes_n, digits=3)
-used = sized[sized["model"].map(model_family).eq(family) & sized["target_task"].eq(task)
-             & sized["setting"].eq(setting) & sized["metric"].eq(metric)]
+used = scope.distinct(("provenance",), of_task_rows.keeping(setting=[setting], metric=[metric]))
 finish_page(sources_of(used["provenance"]))

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages import _typology_models as models
-from pages._common import current_results, per_language_results, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, per_language_slice, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.correlation import (
     AGGREGATIONS,
@@ -100,23 +100,24 @@ start_page("Typology", "One point per target language: its URIEL distance to the
            "transfer gap or its gain from intermediate training (y), with Pearson, Spearman and Kendall "
            "coefficients and 95% intervals (Lauscher et al. 2020; LangRank, Lin et al. 2019). Below four "
            "languages there is no coefficient.")
-rows = per_language_results(current_results())
+filtered = current_scope()
+per_language = per_language_slice(filtered)
 
 left, middle, right = st.columns(3)
-present = set(rows["target_task"].unique())
+present = set(filtered.values("target_task", per_language))
 tasks = [t for t in all_target_ids() if t in present]
 task = url_selectbox("Target task", tasks, key="typ_task", default="xnli", container=left, format_func=display_name)
-of_task = rows[rows["target_task"] == task]
-model = url_selectbox("Model", sorted(of_task["model"].unique()), key="typ_model", default="xlm-roberta-large",
+of_task = per_language.keeping(target_task=[task])
+model = url_selectbox("Model", filtered.values("model", of_task), key="typ_model", default="xlm-roberta-large",
                       container=middle)
-of_task = of_task[of_task["model"] == model]
-setting = url_selectbox("Setting", sorted(of_task["setting"].unique()), key="typ_setting", default="zero-shot",
+of_task = of_task.keeping(model=[model])
+setting = url_selectbox("Setting", filtered.values("setting", of_task), key="typ_setting", default="zero-shot",
                         container=right)
-of_task = of_task[of_task["setting"] == setting]
-split = choose("Split", sorted(of_task["split"].unique()), "typ_split", "test", left)
-perturbation = choose("Perturbation", sorted(of_task["perturbation"].unique()), "typ_perturbation", "none", middle)
-scope = rows[(rows["model"] == model) & (rows["setting"] == setting) & (rows["split"] == split)
-             & (rows["perturbation"] == perturbation)]
+of_task = of_task.keeping(setting=[setting])
+split = choose("Split", filtered.values("split", of_task), "typ_split", "test", left)
+perturbation = choose("Perturbation", filtered.values("perturbation", of_task), "typ_perturbation", "none", middle)
+scope = filtered.rows(per_language.keeping(model=[model], setting=[setting], split=[split],
+                                           perturbation=[perturbation]))
 of_task = scope[scope["target_task"] == task]
 
 left, middle, right = st.columns(3)
@@ -213,9 +214,9 @@ scatter.update_layout(xaxis_title=distance_label, yaxis_title=f"{measure_label} 
                       margin={"t": 10}, legend_title_text=colour_by)
 show_chart(scatter, name=f"typology-{task}-{distance_type}-{measure}", key="typ_scatter", title=title)
 
-baselines = rows[(rows["target_task"] == task) & (rows["setting"] == setting) & (rows["split"] == split)
-                & (rows["perturbation"] == perturbation) & (rows["metric"] == metric)
-                & (rows["intermediate_task"] == BASELINE)]
+baselines = filtered.rows(per_language.keeping(target_task=[task], setting=[setting], split=[split],
+                                               perturbation=[perturbation], metric=[metric],
+                                               intermediate_task=[BASELINE]))
 # The gap of a baseline is English minus its own score: controlling for that score would be circular.
 circular = measure == "transfer_gap" and condition.startswith(f"{BASELINE}@")
 covariates = [

@@ -20,7 +20,11 @@ ZERO_SHOT = "zero-shot"
 
 def preferred_setting(settings: pd.Series) -> str | None:
     """Zero-shot if any row has it, else the most frequent setting (ties: alphabetical)."""
-    counts = settings.value_counts()
+    return preferred_setting_of(settings.value_counts())
+
+
+def preferred_setting_of(counts: pd.Series) -> str | None:
+    """``preferred_setting`` from the rows per setting (a count the query engine made)."""
     if counts.empty:
         return None
     if ZERO_SHOT in counts.index:

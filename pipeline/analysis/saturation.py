@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.tasks import LANGUAGE_MEAN
 
 N_PARAMS = 3
@@ -286,3 +287,20 @@ def saturation_points(results: pd.DataFrame, average_languages: bool = True) -> 
     curve_keys = [c for c in keys if c not in ("intermediate_languages", "k")] + ["language"]
     rows["n_sets_at_k"] = rows.groupby([*curve_keys, "k"], dropna=False)["intermediate_languages"].transform("nunique")
     return rows.reset_index(drop=True)
+
+
+#: What identifies one saturation curve (its points differ in the intermediate language set).
+CURVE_KEYS = ["model", "intermediate_task", "mlm_cotraining", "target_task", "metric", "split", "setting", "perturbation"]
+
+
+def swept_slice(query: ResultsQuery, where: Slice = EVERYTHING) -> Slice:
+    """The part of ``where`` that can hold a saturation curve: the models, intermediate and target tasks
+    of the curves whose runs use at least two sizes of language set (counted where the rows live).
+    ``saturation_points`` of it gives the curves ``saturation_points`` of all of ``where`` has with
+    two or more k. A slice that keeps nothing when there is none."""
+    k = "length(intermediate_languages) - length(replace(intermediate_languages, ',', ''))"
+    curves = query.aggregate(CURVE_KEYS, {"n_k": f"count(DISTINCT {k})"}, where)
+    curves = curves[curves["n_k"] >= 2]
+    if curves.empty:
+        return where.keeping(model=["\0"])  # no model has that name: an empty slice
+    return where.keeping(**{c: curves[c].unique() for c in ("model", "intermediate_task", "target_task")})

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.analysis.gains import with_gains, with_transfer_gap
+from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.analysis.stats import CONDITION_COLUMNS, gains_with_ci, significance
 from pipeline.published import source_label
 from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, all_target_ids, display_name, target_tasks
@@ -52,6 +53,24 @@ def comparisons(results: pd.DataFrame) -> pd.DataFrame:
         n_rows=("value", "size"),
     ).reset_index()
     return table.sort_values(["n_intermediate", "n_rows"], ascending=False, ignore_index=True)
+
+
+def comparisons_in(query: ResultsQuery, where: Slice = EVERYTHING) -> pd.DataFrame:
+    """``comparisons`` of a slice of the store, counted where the rows live (the same table)."""
+    table = query.aggregate(COMPARISON_COLUMNS, {
+        "n_intermediate": f"count(DISTINCT intermediate_task) FILTER (WHERE intermediate_task != '{BASELINE}')",
+        "n_rows": "count(*)",
+    }, where)
+    if table.empty:
+        return pd.DataFrame(columns=[*COMPARISON_COLUMNS, "n_intermediate", "n_rows"])
+    return table.sort_values(["n_intermediate", "n_rows"], ascending=False, ignore_index=True)
+
+
+def source_summary(query: ResultsQuery, where: Slice = EVERYTHING) -> pd.DataFrame:
+    """Rows, rows flagged uncertain and models per source of a slice of the store."""
+    return query.aggregate(["source", "source_id"], {
+        "rows": "count(*)", "uncertain": "count(*) FILTER (WHERE uncertain)", "models": "count(DISTINCT model)",
+    }, where)
 
 
 def comparison_label(grid: Mapping[str, object]) -> str:

@@ -2,7 +2,13 @@
 holds / does not hold / cannot be tested with its deciding numbers, intervals and provenance."""
 
 from pipeline.analysis.claims.ledger import LEDGER_COLUMNS, evaluate_check, ledger
-from pipeline.analysis.claims.result_sets import DEFAULT_RESULT_SET, result_sets, select_result_set
+from pipeline.analysis.claims.result_sets import (
+    DEFAULT_RESULT_SET,
+    result_sets,
+    result_sets_in,
+    select_result_set,
+    select_result_set_in,
+)
 from pipeline.analysis.claims.spec import Claim, ClaimsFileError, load_claims, load_claims_file
 from pipeline.analysis.claims.verdicts import FAILS, HOLDS, UNTESTABLE, VERDICTS, Verdict
 
@@ -21,5 +27,7 @@ __all__ = [
     "load_claims",
     "load_claims_file",
     "result_sets",
+    "result_sets_in",
     "select_result_set",
+    "select_result_set_in",
 ]
