@@ -101,13 +101,13 @@ start_page("Typology", "One point per target language: its URIEL distance to the
            "coefficients and 95% intervals (Lauscher et al. 2020; LangRank, Lin et al. 2019). Below four "
            "languages there is no coefficient.")
 filtered = current_scope()
-per_language = per_language_slice(filtered)
+measured = per_language_slice(filtered)
 
 left, middle, right = st.columns(3)
-present = set(filtered.values("target_task", per_language))
+present = set(filtered.values("target_task", measured))
 tasks = [t for t in all_target_ids() if t in present]
 task = url_selectbox("Target task", tasks, key="typ_task", default="xnli", container=left, format_func=display_name)
-of_task = per_language.keeping(target_task=[task])
+of_task = measured.keeping(target_task=[task])
 model = url_selectbox("Model", filtered.values("model", of_task), key="typ_model", default="xlm-roberta-large",
                       container=middle)
 of_task = of_task.keeping(model=[model])
@@ -116,7 +116,7 @@ setting = url_selectbox("Setting", filtered.values("setting", of_task), key="typ
 of_task = of_task.keeping(setting=[setting])
 split = choose("Split", filtered.values("split", of_task), "typ_split", "test", left)
 perturbation = choose("Perturbation", filtered.values("perturbation", of_task), "typ_perturbation", "none", middle)
-scope = filtered.rows(per_language.keeping(model=[model], setting=[setting], split=[split],
+scope = filtered.rows(measured.keeping(model=[model], setting=[setting], split=[split],
                                            perturbation=[perturbation]))
 of_task = scope[scope["target_task"] == task]
 
@@ -214,7 +214,7 @@ scatter.update_layout(xaxis_title=distance_label, yaxis_title=f"{measure_label} 
                       margin={"t": 10}, legend_title_text=colour_by)
 show_chart(scatter, name=f"typology-{task}-{distance_type}-{measure}", key="typ_scatter", title=title)
 
-baselines = filtered.rows(per_language.keeping(target_task=[task], setting=[setting], split=[split],
+baselines = filtered.rows(measured.keeping(target_task=[task], setting=[setting], split=[split],
                                                perturbation=[perturbation], metric=[metric],
                                                intermediate_task=[BASELINE]))
 # The gap of a baseline is English minus its own score: controlling for that score would be circular.
