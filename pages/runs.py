@@ -184,14 +184,15 @@ def _grid_of(run_ids: tuple[str, ...], data_version: int) -> dict[str, str] | No
     """The Overview grid and Languages selection that show a finished job's rows."""
     query = results_query()
     keys = ("source_id", "model", "split", "setting")
-    rows = query.rows(EVERYTHING.keeping(run_id=run_ids), [*keys, "target_task"], limit=1)
+    of_job = EVERYTHING.keeping(run_id=run_ids)
+    rows = query.rows(of_job, [*keys, "target_task"], limit=1)
     if rows.empty:
         return None
     first = rows.iloc[0]
     grids = comparisons_in(query)
     match = grids[(grids[list(keys)] == [first[k] for k in keys]).all(axis=1)]
     return {"grid": comparison_label(match.iloc[0]), "model": first["model"], "task": first["target_task"],
-            "artifacts": "1" if rows["test_artifact"].any() else "0"}
+            "artifacts": "1" if query.count(of_job.keeping(test_artifact=[True])) else "0"}
 
 
 def _links(job: Job) -> None:

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.append(str(REPO / "bench"))
 
 from generate_synthetic import synthetic_rows  # noqa: E402
+from pipeline.analysis.claims import result_sets, result_sets_in, select_result_set, select_result_set_in  # noqa: E402
 from pipeline.analysis.complexity import task_effects  # noqa: E402
 from pipeline.analysis.query import EVERYTHING, ResultsQuery  # noqa: E402
 from pipeline.analysis.robustness import compare_training_languages, robustness_drops  # noqa: E402
@@ -186,3 +187,16 @@ def test_sources_summary_and_search(everything: pd.DataFrame, query: ResultsQuer
     searched = EVERYTHING.containing("table 2", ["provenance", "notes", "model_label"])
     assert_frame_equal(query.rows(searched), found)
     assert query.count(searched) == len(found)
+
+
+def test_claims_result_sets_read_only_their_rows(everything: pd.DataFrame, query: ResultsQuery) -> None:
+    assert_frame_equal(result_sets_in(query), result_sets(everything))
+    for key in result_sets(everything)["key"]:
+        expected = select_result_set(everything, key).reset_index(drop=True)
+        assert_frame_equal(select_result_set_in(query, key), expected)
+    run = everything.loc[everything["baseline_run_id"].notna(), "run_id"].iloc[0]
+    expected = select_result_set(everything, f"run:{run}").reset_index(drop=True)
+    assert expected["intermediate_task"].eq(BASELINE).any()
+    assert_frame_equal(select_result_set_in(query, f"run:{run}"), expected)
+    with pytest.raises(ValueError, match="no results for 'run:nothing'"):
+        select_result_set_in(query, "run:nothing")

@@ -116,9 +116,13 @@ class ResultsQuery:
         parts_sql = [f"SELECT {columns}, 1 AS _part, _row FROM since"]
         if parts.file is not None:  # type: ignore[attr-defined]
             path = str(parts.file).replace("'", "''")  # type: ignore[attr-defined]
-            parts_sql.insert(0, f"SELECT {columns}, 0 AS _part, file_row_number AS _row "
-                                f"FROM read_parquet('{path}', file_row_number = true) "
-                                f"WHERE result_id NOT IN (SELECT result_id FROM since)")
+            snapshot = f"read_parquet('{path}', file_row_number = true)"
+            # Rows changed since the snapshot: found once here, so a query never joins on the ids again.
+            connection.execute(f"CREATE TABLE replaced AS SELECT file_row_number AS _row FROM {snapshot} "
+                               "WHERE result_id IN (SELECT result_id FROM since)")
+            replaced = connection.execute("SELECT count(*) FROM replaced").fetchall()[0][0]
+            parts_sql.insert(0, f"SELECT {columns}, 0 AS _part, file_row_number AS _row FROM {snapshot}"
+                                + (" WHERE file_row_number NOT IN (SELECT _row FROM replaced)" if replaced else ""))
         connection.execute(f"CREATE VIEW results AS {' UNION ALL '.join(parts_sql)}")
         return connection
 
