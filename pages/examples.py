@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import current_results, get_store, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, get_store, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_selectbox
 from pipeline.analysis.example_runs import reference_run, run_catalogue
 from pipeline.analysis.examples import ATTRIBUTE_ALIASES, FLIPS, available_attributes, example_table, filter_examples
@@ -50,10 +50,14 @@ start_page("Examples", "Two prediction sets on the same examples — a run again
            "each condition's score and the gain A − B per bucket with 95% paired bootstrap intervals, the gain "
            "per bucket across languages, and the examples themselves. Data: per-example predictions that "
            "pipeline runs keep beside the store.")
-results = current_results()
+scope = current_scope()
 store = examples_of(get_store())
-catalogue = run_catalogue(results, store.index())
-catalogue = catalogue[catalogue["run_id"].isin(results["run_id"])]
+index = store.index()
+ids = index["run_id"].unique()
+# The first stored row of each run with examples describes it; nothing else is read.
+described = scope.first_rows(("run_id",), scope.narrowed(run_id=ids)) if len(ids) else scope.rows(limit=0)
+catalogue = run_catalogue(described, index)
+catalogue = catalogue[catalogue["run_id"].isin(described["run_id"])]
 if catalogue.empty:
     st.info("No run in this selection has stored examples. Pipeline runs keep their per-example predictions "
             "(`python -m pipeline run CONFIG`, or the Runs page); `data/configs/tiny-cpu.yaml` is a CPU demo on a "
@@ -89,7 +93,7 @@ if not languages:
     st.stop()
 left, right = st.columns(2)
 language = url_selectbox("Language", languages, key="ex_lang", container=left)
-chosen_rows = results[results["run_id"].isin([run_a, run_b]) & (results["target_task"] == task)]
+chosen_rows = scope.rows(scope.narrowed(run_id=[run_a, run_b], target_task=[task]))
 warn_if_test_artifacts(chosen_rows)
 
 a, b = (run_a, perturbation_a), (run_b, perturbation_b)
