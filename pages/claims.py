@@ -20,7 +20,8 @@ from pipeline.analysis.claims import (
     select_result_set_in,
 )
 from pipeline.analysis.claims.spec import CLAIMS_DIR
-from pipeline.analysis.tables import comparison_label, comparisons
+from pipeline.analysis.query import EVERYTHING
+from pipeline.analysis.tables import comparison_label, comparisons_in
 from pipeline.tasks import LANGUAGE_MEAN
 
 ICONS = {"holds": "✅ holds", "does not hold": "❌ does not hold", "cannot be tested": "⚪ cannot be tested"}
@@ -63,7 +64,7 @@ def _links(table: pd.DataFrame) -> tuple[list[str], list[str | None]]:
     Grids are named as the Overview names them over the whole store; a run of the tiny test model
     opens with test artefacts switched on, as the Runs page does.
     """
-    grids = comparisons(results[results["source_id"].isin(rows["source_id"].unique())])
+    grids = comparisons_in(results_query(), EVERYTHING.keeping(source_id=rows["source_id"].unique()))
     artifacts = "1" if rows["test_artifact"].any() else "0"
     per_language = set(rows.loc[rows["language"] != LANGUAGE_MEAN, "target_task"])
     overview, languages = [], []
