@@ -7,9 +7,9 @@ Builds synthetic records shaped like XTREME's test sets (task shares of PAN-X, U
 sentence and context lengths of the real data, Latin/Cyrillic/Devanagari/Han text), computes their bucketing
 attributes (script, words; sub-word token counts are the tokenizer's and are not timed here), and stores them
 for two runs on the same data: run A writes inputs and predictions, run B (same inputs, shared) only its
-predictions. Then times ``pipeline.examples.compare.compare`` — everything the Examples page computes for a
-new selection (read both runs' language, flips, McNemar, buckets with 1,000 paired bootstrap resamples, the
-bucket × language heatmap over every language of the task) — on the largest task and on XNLI.
+predictions. Then times ``pipeline.analysis.example_comparison.compare`` — everything the Examples page
+computes for a new selection (read both runs' language, flips, McNemar, buckets with 1,000 paired bootstrap
+resamples, the bucket × language heatmap over every language of the task) — on PAN-X, XNLI and MLQA.
 Prints one line per figure, wall time and this process's CPU time (on a shared machine the wall time includes
 waiting for a core); uses a temporary folder only.
 """
@@ -129,7 +129,7 @@ def main() -> None:
     n = QUICK_ROWS if args.quick else args.rows
 
     from pipeline.examples import ExampleStore
-    from pipeline.examples.compare import Side, compare
+    from pipeline.analysis.example_comparison import Side, compare
 
     rng = np.random.default_rng(0)
     start = time.perf_counter()

@@ -12,7 +12,7 @@ from pages._view import finish_page, show_chart, show_table, start_page, url_mul
 from pipeline.analysis.example_runs import reference_run, run_catalogue
 from pipeline.analysis.examples import ATTRIBUTE_ALIASES, FLIPS, available_attributes, example_table, filter_examples
 from pipeline.examples import ExamplesError, ExampleStore, examples_of
-from pipeline.examples.compare import EVERY_CONDITION, Comparison, Side, compare, read_pair
+from pipeline.analysis.example_comparison import EVERY_CONDITION, Comparison, Side, compare, read_pair
 from pipeline.tasks import all_target_ids, display_name
 
 #: Attribute names as the page shows them.

@@ -14,7 +14,7 @@ import pytest
 from pipeline.analysis.examples import flip_table, language_scores
 from pipeline.cli import main
 from pipeline.examples import ExampleStore, examples_root, has_examples
-from pipeline.examples.compare import EVERY_CONDITION, Side, read_pair
+from pipeline.analysis.example_comparison import EVERY_CONDITION, Side, read_pair
 from pipeline.run.config import load_config
 from pipeline.run.runner import run_config
 from pipeline.store import ResultsStore
@@ -50,7 +50,7 @@ def test_every_run_keeps_its_examples_beside_the_store_and_they_give_back_the_st
     for entry in index.itertuples():
         records = examples.read(entry.run_id, entry.task_id)
         assert set(records.perturbation) == {"none", PERTURBATION}
-        for row in language_scores(records).to_dict("records"):
+        for row in language_scores(records, entry.task_id).to_dict("records"):
             stored = results[(results.run_id == entry.run_id) & (results.target_task == entry.task_id)
                              & (results.language == row["language"]) & (results.perturbation == row["perturbation"])]
             assert len(stored) and set(stored.metric) <= set(row)
@@ -121,7 +121,8 @@ def test_examples_command_prints_flips_and_buckets_and_writes_the_examples(run, 
                 "--out", str(out), "--store", str(store), "--n-boot", "200")
     assert done.returncode == 0, done.stderr
     assert "wrong→right" in done.stdout and "McNemar" in done.stdout and "test artefact" in done.stdout
-    written = pd.read_csv(out)
+    assert out.read_text(encoding="utf-8").startswith("# Includes test artefacts")
+    written = pd.read_csv(out, comment="#")
     assert len(written) == results[(results.run_id == trained) & (results.target_task == "xnli")
                                    & (results.language == "ru")].notes.str.extract(r"n=(\d+)")[0].astype(int).iloc[0]
     assert {"flip", "bucket", "input", "gold", "A predicted", "B predicted"} <= set(written.columns)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis.stats.resampling import seeded_rng
+from pipeline.tasks import get_target_task
 
 #: Flip categories, in display order: (A right, B right) of each.
 FLIPS = {"wrong→right": (True, False), "right→wrong": (False, True), "both right": (True, True),
@@ -79,12 +80,9 @@ def is_micro_f1(frame: pd.DataFrame) -> bool:
     return "tp" in frame.columns and frame["tp"].notna().any()
 
 
-def metric_name(frame: pd.DataFrame) -> str:
-    """The metric the rows are scored with: entity F1 (tagging), token F1 (QA: fractional scores) or accuracy."""
-    if is_micro_f1(frame):
-        return "f1"
-    score, correct = frame["score"].to_numpy(float), frame["correct"].to_numpy(bool)
-    return "f1" if not np.array_equal(score, correct.astype(float)) else "accuracy"
+def metric_name(task_id: str) -> str:
+    """The task's primary metric (what a bucket's score is): accuracy, or F1 (entity F1, QA token F1)."""
+    return get_target_task(task_id).primary
 
 
 def paired_side(paired: pd.DataFrame, side: str) -> pd.DataFrame:
@@ -99,9 +97,10 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
         return np.where(denominator > 0, 100.0 * 2 * tp / np.maximum(denominator, 1), 0.0)
 
 
-def language_scores(records: pd.DataFrame) -> pd.DataFrame:
-    """Per (language, perturbation): n and the task's metrics recomputed from stored examples (accuracy; F1 and
-    EM for QA; micro F1, precision and recall for tagging), on the store's 0–100 scale."""
+def language_scores(records: pd.DataFrame, task_id: str) -> pd.DataFrame:
+    """Per (language, perturbation): n and the task's metrics recomputed from its stored examples (accuracy; F1
+    and EM for QA; micro F1, precision and recall for tagging), on the store's 0–100 scale."""
+    is_qa = get_target_task(task_id).head == "span_qa"
     rows = []
     for (language, perturbation), group in records.groupby(["language", "perturbation"], sort=True):
         scores = {"language": language, "perturbation": perturbation, "n": len(group)}
@@ -109,7 +108,7 @@ def language_scores(records: pd.DataFrame) -> pd.DataFrame:
             tp, fp, fn = group[["tp", "fp", "fn"]].sum().to_numpy(float)
             scores.update(f1=float(_f1(tp, fp, fn)), precision=100.0 * tp / (tp + fp) if tp + fp else 0.0,
                           recall=100.0 * tp / (tp + fn) if tp + fn else 0.0)
-        elif metric_name(group) == "f1":
+        elif is_qa:
             scores.update(f1=100.0 * group["score"].mean(), em=100.0 * group["correct"].mean())
         else:
             scores["accuracy"] = 100.0 * group["correct"].mean()

@@ -1,7 +1,8 @@
 """`examples`: compare two stored prediction sets of one task and language example by example.
 
 Prints the flip table with McNemar's test and the score per bucket of an attribute with paired bootstrap
-intervals; ``--out`` writes the paired examples (input, gold, both predictions, flip, bucket, attributes).
+intervals; ``--out`` writes the paired examples (input, gold, both predictions, flip, bucket, attributes), with
+a leading ``#`` line when a side is a test artefact (``pandas.read_csv(path, comment="#")`` skips it).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analysis.artifacts import ARTIFACT_NOTE
 from pipeline.analysis.example_runs import reference_run, resolve_run, run_catalogue
 from pipeline.analysis.examples import ATTRIBUTE_ALIASES, ATTRIBUTES, example_table
 from pipeline.cli.common import UserError, add_store_argument, open_store
 from pipeline.examples import ExamplesError, ExampleStore, examples_of, has_examples
-from pipeline.examples.compare import EVERY_CONDITION, Side, compare
+from pipeline.analysis.example_comparison import EVERY_CONDITION, Side, compare
 from pipeline.tasks import get_target_task
 
 _LABEL_WIDTH = 60
@@ -86,7 +88,10 @@ def _examples(args: argparse.Namespace) -> int:
     print(result.buckets.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     if args.out:
         out = example_table(result.paired, result.attribute, result.edges)
-        out.to_csv(args.out, index=False)
+        artifacts = catalogue.loc[catalogue["run_id"].isin([a.run_id, b.run_id]), "test_artifact"].any()
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:  # a `#` line labels test artefacts
+            handle.write(f"# {ARTIFACT_NOTE}\n" if artifacts else "")
+            out.to_csv(handle, index=False)
         print(f"\n{len(out)} paired examples -> {args.out}")
     return 0
 

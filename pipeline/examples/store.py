@@ -214,14 +214,15 @@ class ExampleSink:
         _atomic_write(self._part(language, perturbation), _parquet_bytes(records))
 
     def commit(self) -> Path | None:
-        """Store the staged languages as the run's task file (once) and drop the staging folder."""
-        if not self.enabled or self.store.has(self.run_id, self.task_id):
+        """Store the staged languages as the run's task file (once) and drop the staging folder (also one a
+        run killed after storing left behind)."""
+        if not self.enabled:
             return None
-        staging = self.store.staging(self.run_id, self.task_id)
-        parts = [pd.read_parquet(p) for p in sorted(staging.glob("*.parquet"))]
-        if not parts:
-            return None
-        path = self.store.write(self.run_id, self.task_id, pd.concat(parts, ignore_index=True).astype(DTYPES))
+        staging, path = self.store.staging(self.run_id, self.task_id), None
+        parts = [] if self.store.has(self.run_id, self.task_id) else sorted(staging.glob("*.parquet"))
+        if parts:
+            records = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).astype(DTYPES)
+            path = self.store.write(self.run_id, self.task_id, records)
         shutil.rmtree(staging, ignore_errors=True)
         for folder in (staging.parent, staging.parent.parent):  # the run's and the staging folder, once empty
             with contextlib.suppress(OSError):

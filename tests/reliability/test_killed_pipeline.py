@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.examples import ExampleStore, examples_root
 from pipeline.store import ResultsStore
 from pipeline.testing.configs import relocated_config
 from tests.reliability.kill_runner import KillRunner
@@ -89,5 +90,11 @@ def test_a_killed_run_keeps_whole_target_tasks_and_resumes_to_the_same_results(
     assert run(store) == 0, "the re-run after the last kill failed"
     assert ResultsStore(store).integrity_problems() == []
     pd.testing.assert_frame_equal(rows_of(store), reference)
+    killed_examples = ExampleStore(examples_root(store))
+    reference_examples = ExampleStore(examples_root(reference_store))
+    assert len(reference_examples.index()) == len(whole_tasks)
+    for entry in reference_examples.index().itertuples():  # per-example predictions resume to the same files too
+        pd.testing.assert_frame_equal(killed_examples.read(entry.run_id, entry.task_id),
+                                      reference_examples.read(entry.run_id, entry.task_id))
     assert {"in transaction", "between transactions"} <= set(where), where
     assert len(phases_done) >= 3, f"the kills landed after only {sorted(phases_done)} finished phases"

@@ -1,4 +1,5 @@
-"""Two stored conditions of one task read side by side, ready for ``pipeline.analysis.examples``.
+"""Two stored conditions of one task read side by side from the example store, and the comparison the Examples
+page and the ``examples`` command show (statistics from ``pipeline.analysis.examples``).
 
 A condition is a run and one of its evaluation conditions (``none`` for clean inputs), or all of them:
 comparing two runs over every perturbation pairs each example with itself under the same perturbation.
@@ -21,7 +22,6 @@ from pipeline.analysis.examples import (
     mcnemar,
     metric_name,
     pair_conditions,
-    paired_side,
     resolve_attribute,
 )
 from pipeline.examples.records import INPUT_COLUMNS
@@ -90,7 +90,7 @@ def compare(store: ExampleStore, task_id: str, a: Side, b: Side, language: str, 
     flips = flip_table(paired)
     counts = dict(zip(flips["flip"], flips["n"]))
     return Comparison(
-        paired=paired, attribute=resolved, edges=edges, metric=metric_name(paired_side(paired, "a")),
+        paired=paired, attribute=resolved, edges=edges, metric=metric_name(task_id),
         flips=flips, test=mcnemar(counts["wrong→right"], counts["right→wrong"]),
         buckets=bucket_scores(paired, resolved, edges, n_boot=n_boot),
         by_language=gain_by_language(every, resolved, edges))
