@@ -228,6 +228,9 @@ def test_xtreme_r_overall_is_never_official_without_lareqa(tmp_path: Path) -> No
                                   "note": "partial, not comparable to the leaderboard"}
     assert ("xtreme-r mean of the 1 scored of 10 tasks: 100.00  (partial, not comparable to the leaderboard)"
             in render(summary))
+    # evaluate.py's XTREME-R groups: XCOPA alone is 'multi_choice'; 'classification' also needs XNLI.
+    assert summary["groups"]["multi_choice"] == {"value": 100.0, "note": ""}
+    assert summary["groups"]["classification"]["value"] is None
 
 
 # -------------------------------------------------------------------- XTREME's own mock submission

@@ -4,7 +4,8 @@ XTREME's ``evaluate.py`` reports a group's average (classification, structured p
 only when every task of the group has a score; the task scores and the overall average are
 ``xtreme_average``'s (task = mean over its languages, QA = mean of the F1 and EM averages, overall only
 with every task). Groups are the registry's ``group`` of each task the benchmark lists, so XTREME-R, which
-drops PAWS-X and BUCC, averages its own members.
+drops PAWS-X and BUCC, averages its own members, and reports XCOPA alone as ``multi_choice`` as its scorer
+does (``pipeline/tasks/benchmarks.yaml``).
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analysis.stats import RUN_CONDITION_COLUMNS
-from pipeline.tasks import BENCHMARK_AVERAGE, target_tasks
+from pipeline.tasks import BENCHMARK_AVERAGE, extra_groups, target_tasks
 
 SCORE = "score"
 
 
 def benchmark_groups(benchmark: str) -> dict[str, list[str]]:
-    """Group name -> the benchmark's tasks in it, in registry order."""
+    """Group name -> the benchmark's tasks in it, in registry order, then the scorer's extra groups."""
     groups: dict[str, list[str]] = {}
     for task in target_tasks().values():
         if benchmark in task.languages_by_benchmark:
             groups.setdefault(task.group, []).append(task.id)
     if not groups:
         raise ValueError(f"unknown benchmark {benchmark!r}")
-    return groups
+    return groups | {name: list(tasks) for name, tasks in extra_groups(benchmark).items()}
 
 
 def group_averages(task_scores: pd.DataFrame) -> pd.DataFrame:

@@ -56,6 +56,7 @@ task folders may be named by alias. Mewsli-X: XTREME-R's test-<lang>.json ({ment
 JSON lines; XCOPA: XTREME-R's test-<lang>.jsonl ({"label": ..} per line) or label lines (.tsv).
 Tagging F1 uses XTREME's chunk types (seqeval 0.0.x, as the published numbers and evaluate_test.py: NOUN is
 type NOUN); evaluate.py run under seqeval >= 1.0 gives other UD-POS numbers.
+XTREME-R reports XCOPA alone as the multi_choice group too, as evaluate.py does.
 The XTREME-R overall score needs LAReQA, which evaluate.py cannot score from files: it is never printed;
 the mean of the scored tasks is shown labelled "partial, not comparable to the leaderboard".
 """

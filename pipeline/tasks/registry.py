@@ -114,6 +114,13 @@ def unscorable_tasks(benchmark: str) -> dict[str, str]:
 
 
 @cache
+def extra_groups(benchmark: str) -> dict[str, tuple[str, ...]]:
+    """Groups the benchmark's scorer reports beyond the tasks' own (XTREME-R's multi_choice); benchmarks.yaml."""
+    groups = _read("benchmarks.yaml").get(benchmark, {}).get("extra_groups", {})
+    return {name: tuple(tasks) for name, tasks in groups.items()}
+
+
+@cache
 def intermediate_tasks() -> dict[str, IntermediateTask]:
     """All intermediate tasks by id."""
     tasks = {}
