@@ -27,6 +27,11 @@ def _stamp(store: ExampleStore, task: str, *runs: str) -> tuple[float, ...]:
     return tuple(store.path(run, task).stat().st_mtime for run in runs)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def stored_conditions(root: str, stamp: tuple, run: str, task: str) -> pd.DataFrame:
+    return ExampleStore(root).conditions(run, task)
+
+
 @st.cache_data(show_spinner="Reading the examples…", max_entries=16)
 def paired_examples(root: str, stamp: tuple, task: str, a: tuple[str, str], b: tuple[str, str],
                     language: str) -> pd.DataFrame:
@@ -73,7 +78,7 @@ trained = runs.loc[runs["intermediate_task"] != "none", "run_id"]
 left, right = st.columns(2)
 run_a = url_selectbox("A: run", list(labels), key="ex_a", container=left, format_func=labels.get,
                       default=trained.iloc[0] if len(trained) else None)
-conditions_a = store.conditions(run_a, task)
+conditions_a = stored_conditions(str(store.root), _stamp(store, task, run_a), run_a, task)
 perturbations = sorted(set(conditions_a["perturbation"]), key=lambda p: (p != "none", p))
 every = [EVERY_CONDITION] if len(perturbations) > 1 else []
 perturbation_a = url_selectbox("A: evaluation condition", [*perturbations, *every], key="ex_pa", container=left,
@@ -81,7 +86,7 @@ perturbation_a = url_selectbox("A: evaluation condition", [*perturbations, *ever
 run_b = url_selectbox("B (reference): run", list(labels), key="ex_b", container=right, format_func=labels.get,
                       default=reference_run(runs, run_a) or run_a,
                       help="Defaults to A's baseline run; pick A's own run to compare two of its conditions.")
-conditions_b = store.conditions(run_b, task)
+conditions_b = stored_conditions(str(store.root), _stamp(store, task, run_b), run_b, task)
 options_b = ([EVERY_CONDITION] if perturbation_a == EVERY_CONDITION else
              sorted(set(conditions_b["perturbation"]), key=lambda p: (p != "none", p)))
 perturbation_b = url_selectbox("B: evaluation condition", options_b, key="ex_pb", container=right,
