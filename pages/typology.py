@@ -53,6 +53,18 @@ def intermediate_label(key: str) -> str:
     return f"{display_name(task)} ({languages}){' + MLM' if mlm else ''}"
 
 
+def condition_values(scope: pd.DataFrame, measure: str, condition: str, task: str, metric: str,
+                     source_languages: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
+    """The condition's rows (with gains and, for the gap, transfer gaps), the metric used per task and
+    every task's values of them."""
+    enriched = with_gains(scope)
+    if measure == "transfer_gap":
+        enriched = with_transfer_gap(enriched, ",".join(source_languages))
+    chosen = enriched[intermediate_key(enriched) == condition]
+    metrics = {t: metric if t == task else task_metric(t, metric) for t in chosen["target_task"].unique()}
+    return chosen, metrics, values_by_task(chosen, measure, metrics, list(source_languages))
+
+
 def choose(label: str, options: list, key: str, default: object, container: object = st) -> object:
     """A URL-bound selectbox, drawn only when there is a choice to make."""
     return url_selectbox(label, options, key=key, default=default, container=container) if len(options) > 1 \
@@ -116,8 +128,8 @@ setting = url_selectbox("Setting", filtered.values("setting", of_task), key="typ
 of_task = of_task.keeping(setting=[setting])
 split = choose("Split", filtered.values("split", of_task), "typ_split", "test", left)
 perturbation = choose("Perturbation", filtered.values("perturbation", of_task), "typ_perturbation", "none", middle)
-scope = filtered.rows(measured.keeping(model=[model], setting=[setting], split=[split],
-                                           perturbation=[perturbation]))
+of_scope = measured.keeping(model=[model], setting=[setting], split=[split], perturbation=[perturbation])
+scope = filtered.rows(of_scope)
 of_task = scope[scope["target_task"] == task]
 
 left, middle, right = st.columns(3)
@@ -165,12 +177,8 @@ distance_type = url_selectbox("Distance", list(DISTANCE_TYPES), key="typ_distanc
 languages = tuple(sorted(set(scope["language"].unique()) | set(source_languages)))
 distance_long = source_distances(distances(languages, distance_source), source_languages, distance_source, how)
 
-enriched = with_gains(scope)
-if measure == "transfer_gap":
-    enriched = with_transfer_gap(enriched, source_language)
-chosen = enriched[intermediate_key(enriched) == condition]
-metrics = {t: metric if t == task else task_metric(t, metric) for t in chosen["target_task"].unique()}
-all_values = values_by_task(chosen, measure, metrics, source_languages)
+chosen, metrics, all_values = filtered.analysed(condition_values, of_scope, measure, condition, task, metric,
+                                                tuple(source_languages))
 values = all_values.loc[all_values["target_task"] == task, ["language", "value"]]
 warn_if_test_artifacts(chosen[chosen["target_task"] == task])
 if values.empty:

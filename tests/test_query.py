@@ -101,6 +101,8 @@ def test_sidebar_filters_pick_the_same_rows(everything: pd.DataFrame, query: Res
     real = everything[~everything["test_artifact"]].reset_index(drop=True)
     assert_frame_equal(query.rows(EVERYTHING.__class__(test_artifacts=False)), real)
     assert query.distinct(["model"])["model"].tolist() == sorted(everything["model"].unique())
+    firsts = everything.drop_duplicates(["model", "split"]).reset_index(drop=True)
+    assert_frame_equal(query.first_rows(["model", "split"]), firsts)
 
 
 def test_overview_grids_tables_and_intervals(everything: pd.DataFrame, query: ResultsQuery) -> None:

@@ -23,6 +23,8 @@ from pipeline.store.schema import PANDAS_DTYPES
 #: DuckDB's share of the process: the dashboard's memory goal is a few GB in all.
 _MEMORY_LIMIT = "1GB"
 _THREADS = 2
+#: More rows than a snapshot can hold: ``_part * _PART_STRIDE + _row`` orders rows as ``(_part, _row)``.
+_PART_STRIDE = 10**13
 
 
 def _frozen(selections: Mapping[str, Iterable[object] | None]) -> tuple[tuple[str, tuple[object, ...]], ...]:
@@ -151,9 +153,10 @@ class ResultsQuery:
     def first_rows(self, by: Sequence[str], where: Slice = EVERYTHING) -> pd.DataFrame:
         """The first stored row of each group of ``by`` in the slice (``drop_duplicates(by)`` of ``rows``)."""
         condition, params = where.sql()
+        key = f"(_part * {_PART_STRIDE} + _row)"  # a row's place in the store's order, as one number
         frame = self._run(f"SELECT {', '.join(map(_column, RESULT_COLUMNS))} FROM results WHERE {condition} "
-                          f"QUALIFY row_number() OVER (PARTITION BY {', '.join(map(_column, by))} "
-                          "ORDER BY _part, _row) = 1 ORDER BY _part, _row", params)
+                          f"AND {key} IN (SELECT min({key}) FROM results WHERE {condition} "
+                          f"GROUP BY {', '.join(map(_column, by))}) ORDER BY _part, _row", [*params, *params])
         return frame.astype(PANDAS_DTYPES)
 
     def distinct(self, columns: Sequence[str], where: Slice = EVERYTHING) -> pd.DataFrame:
