@@ -101,7 +101,7 @@ def _name(function: Callable[..., Any]) -> str:
     return f"{function.__code__.co_filename}:{function.__qualname__}"
 
 
-@st.cache_resource(show_spinner="Reading the selected results…", max_entries=8)
+@st.cache_resource(show_spinner="Reading the selected results…", max_entries=4)
 def _rows(path: str, data_version: int, where: Slice, columns: tuple[str, ...] | None,
           limit: int | None = None) -> pd.DataFrame:
     return _labelled(_query(path, data_version).rows(where, columns, limit), where)
