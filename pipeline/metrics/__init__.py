@@ -52,8 +52,13 @@ from pipeline.metrics.retrieval import (
 )
 from pipeline.metrics.tagging import seqeval_f1
 
+#: Bumped whenever a metric's definition or the stored metrics change, so cached scores are recomputed
+#: (2: XTREME's seqeval 0.0.x chunk types for tagging; precision and recall stored for tagging and BUCC).
+METRICS_VERSION = 2
+
 __all__ = [
     "METRICS_BY_HEAD",
+    "METRICS_VERSION",
     "MLQA_LANGUAGES",
     "SCORERS",
     "accuracy",

@@ -24,7 +24,7 @@ from pipeline.evaluate import retrieval
 from pipeline.evaluate.outputs import predictions_and_references
 from pipeline.examples import ExampleSink
 from pipeline.examples.imported import INPUTS_FOLDER, write_inputs
-from pipeline.metrics import score_task
+from pipeline.metrics import METRICS_VERSION, score_task
 from pipeline.perturb import CLEAN
 from pipeline.run.artifacts import read_json, write_json
 from pipeline.run.conditions import Condition
@@ -43,7 +43,7 @@ Scores = dict[tuple[str, str], dict]
 def _cache_dir(ctx: RunContext, phase_key: str, task_id: str, protocol: dict | None = None) -> Path:
     """Where a model's scores on ``task_id`` are kept: beside its phase, keyed by what else they depend on."""
     depends = {"split": ctx.config.eval_split, "limit": ctx.config.limits.max_eval_examples,
-               "data": ctx.data_root(task_id), "protocol": protocol}
+               "data": ctx.data_root(task_id), "protocol": protocol, "metrics": METRICS_VERSION}
     return ctx.root / phase_key / "eval" / f"{task_id}-{content_hash(depends, 12)}"
 
 
