@@ -101,6 +101,16 @@ def test_hub_metadata_catches_a_wrong_config_a_missing_split_and_a_renamed_colum
     renamed = _config(targets={"panx": {"languages": ["de"]}})
     failing = _rows(run_preflight(renamed, hub), "fail")
     assert failing[("panx", "eval test", "de")].startswith("no column(s) ner_tags; it has tokens, ner_tag")
+    squad_card = {"configs": [{"config_name": "plain_text", "default": True,
+                               "data_files": [{"split": "train", "path": "plain_text/train-*"}]}],
+                  "dataset_info": {"config_name": "plain_text", "splits": [{"name": "train", "num_examples": 87599}],
+                                   "features": [{"name": n, "dtype": "string"} for n in ("id", "context", "question")]
+                                   + [{"name": "answers", "sequence": [{"name": "text", "dtype": "string"},
+                                                                       {"name": "answer_start", "dtype": "int32"}]}]}}
+    squad = Hub(offline=True, known={"rajpurkar/squad": DatasetMeta(False, card_configs(squad_card))})
+    report = run_preflight(_config(intermediate=["squad_v1"], targets={"panx": {"languages": ["en"]}}), squad)
+    assert ("squad_v1", "intermediate train", "en") not in _rows(report, "fail")  # no config: the card's default
+    assert _rows(report, "fail")[("squad_v1", "intermediate dev", "en")].startswith("no split 'validation'")
     script = Hub(offline=True, known={"google/xtreme": DatasetMeta(True, {})})
     failing = _rows(run_preflight(renamed, script), "fail")
     assert "loading script, which datasets >= 3 refuses" in failing[("panx", "eval test", "de")]

@@ -14,7 +14,8 @@ import pytest
 import torch
 import yaml
 
-from pipeline.jobs.estimate import Dims, estimate, model_dims
+from pipeline.jobs.estimate import UPDATE_BYTES_PER_PARAM, Dims, estimate, model_dims
+from pipeline.models.device import choose
 from pipeline.run.config import RunConfig, load_config
 from pipeline.shapecheck.architectures import model_config
 from pipeline.shapecheck.shapes import UNKNOWN_TAG_SET, Shape, training_shapes
@@ -88,7 +89,7 @@ def test_a_real_cuda_out_of_memory_halves_the_micro_batch(tmp_path: Path) -> Non
     assert "out of memory: micro-batch halved" in out.stderr and "-> OOM:" in out.stdout
 
 
-def test_estimate_counts_attention_the_mlm_output_layer_and_every_choice() -> None:
+def test_estimate_counts_attention_the_mlm_output_layer_every_choice_and_the_update() -> None:
     base = model_dims("xlm-roberta-base", False)
     assert base == Dims(12 * (4 * 768**2 + 2 * 768 * 3072), 12, 768, 250002)
     plain, mlm = base.flops_per_token(256), base.flops_per_token(256, mlm=True)
@@ -98,3 +99,14 @@ def test_estimate_counts_attention_the_mlm_output_layer_and_every_choice() -> No
     xcopa = estimate(RunConfig.model_validate(one))
     per_example = 2 * 128 * base.flops_per_token(128)  # XCOPA encodes both choices
     assert xcopa.train_flops == pytest.approx(xcopa.train_examples * per_example)
+    steps = xcopa.train_examples // 16  # Table 4: batch 16; every step updates all parameters, embeddings too
+    assert xcopa.optimizer_bytes == steps * (base.params + 250002 * 768) * UPDATE_BYTES_PER_PARAM
+
+
+def test_a_bf16_gpu_is_estimated_at_the_bf16_rate() -> None:
+    """The device choice a GPU run makes (bf16 from compute capability 8.0) is the rate the estimate uses."""
+    run = estimate(RunConfig.model_validate({"models": ["xlm-roberta-base"], "intermediate": ["none"],
+                                             "targets": {"xnli": None}}))
+    bf16, old = choose(True, (9, 0)), choose(True, (7, 0))
+    assert (bf16.device, bf16.precision, old.precision) == ("cuda", "bfloat16", "fp32")
+    assert run.seconds("cuda", bf16.precision) < run.seconds("cuda", old.precision) / 5

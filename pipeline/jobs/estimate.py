@@ -3,7 +3,8 @@
 Order of magnitude only (expect ±2x): training costs ``6 x (non-embedding parameters + 2 x layers x hidden x
 sequence length)`` FLOPs per token (the second term is attention), plus the MLM output layer (``hidden x
 vocabulary``, which XLM-R's 250k vocabulary makes bigger than a Base encoder) for MLM tokens; evaluation a third
-of that. Multiple-choice examples count once per choice. FLOPs go at a sustained rate per device class (measured
+of that. Multiple-choice examples count once per choice. Every optimizer step also streams the AdamW update of
+every parameter (embeddings included) through memory. FLOPs go at a sustained rate per device class (measured
 by ``python -m pipeline shape-check``, bench/README.md), plus start-up and per-phase overheads; sequences are
 taken at the task's maximum length and every phase at its step cap, so the estimate errs high.
 """
@@ -22,10 +23,19 @@ from pipeline.run.config import MLM_TASK, Intermediate, PhaseSettings, RunConfig
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.train.sampling import epoch_examples, proportional_weights, temperature_weights
 
-#: Sustained training FLOP/s. CPU: XLM-R Base measured by shape-check on this 2-core machine (bench/README.md,
-#: "Real-shape dry runs"), per core. GPUs: ~40% of A100 bf16 / V100 fp32 peaks (not measured here yet).
+#: Sustained training FLOP/s. CPU, per core: XLM-R Base measured by shape-check on the 2-core build machine
+#: (bench/README.md, "Real-shape dry runs": 5-6.6e10 FLOP per CPU-second at sequence length 128-256).
+#: GPUs: ~40% of A100 bf16 / V100 fp32 peaks (no GPU measurement yet: bench/gpu_first_run.sh).
 FLOPS_PER_CPU_CORE = 5e10
-FLOPS_CUDA = {"bf16": 4e13, "fp32": 6e12}
+#: Keyed by ``DeviceChoice.precision``.
+FLOPS_CUDA = {"bfloat16": 4e13, "fp32": 6e12}
+#: Memory traffic of one AdamW update per parameter in fp32 (read parameter, gradient and both moments, write
+#: three back) and the bandwidth it runs at: every step updates every parameter, embeddings included (XLM-R's
+#: 250k-token embedding gets a dense gradient), which dominates small-batch steps (XNLI trains at batch 4).
+#: CPU: XLM-R Base's 278M-parameter update took ~8.6 CPU-seconds per step in shape-check (bench/README.md).
+UPDATE_BYTES_PER_PARAM = 28
+BANDWIDTH_PER_CPU_CORE = 1e9
+BANDWIDTH_CUDA = 1.5e12
 START_SECONDS = 10.0  # interpreter, torch/transformers/datasets imports, tokenizer
 PHASE_SECONDS = 0.4  # loading a model and its data, saving weights
 EVALUATION_SECONDS = 0.1  # per evaluated language, besides the compute
@@ -51,6 +61,7 @@ class Estimate:
     eval_flops: float
     model_params: int | None  # non-embedding parameters, None when unknown
     unknown: list[str] = field(default_factory=list)  # sizes that could not be known (left out)
+    optimizer_bytes: float = 0.0  # memory traffic of every optimizer step's update
 
     def seconds(self, device: str, precision: str, cores: int = 2) -> float | None:
         """Wall time on ``device`` ('cpu'/'cuda'); None when the model's size is unknown."""
@@ -58,7 +69,7 @@ class Estimate:
         overhead = START_SECONDS + PHASE_SECONDS * self.train_phases + EVALUATION_SECONDS * self.evaluations
         if self.model_params is None:
             return None
-        return overhead + (self.train_flops + self.eval_flops) / rate
+        return overhead + (self.train_flops + self.eval_flops) / rate + self.optimizer_bytes / bandwidth(device, cores)
 
 
 @lru_cache(maxsize=32)
@@ -90,6 +101,11 @@ class Dims:
     hidden: int = 0
     vocab: int = 0
 
+    @property
+    def total_params(self) -> int:
+        """Parameters an optimizer step updates (the token embeddings included)."""
+        return self.params + self.vocab * self.hidden
+
     def flops_per_token(self, seq_len: int, mlm: bool = False, train: bool = True) -> float:
         """FLOPs per token at ``seq_len`` (training: forward and backward)."""
         per_token = self.params + 2 * self.layers * self.hidden * seq_len
@@ -114,6 +130,17 @@ def model_dims(model_id: str, build_test_assets: bool) -> Dims | None:
     return Dims(params, layers, hidden, config.get("vocab_size", 0))
 
 
+def bandwidth(device: str, cores: int = 2) -> float:
+    """Sustained memory bandwidth (bytes/s) of the optimizer update on a device class."""
+    return BANDWIDTH_CUDA if device.startswith("cuda") else BANDWIDTH_PER_CPU_CORE * max(1, cores)
+
+
+def step_seconds(dims: Dims, flops: float, device: str, precision: str, cores: int = 2) -> float:
+    """The estimate's time for one optimizer step of ``flops`` model FLOPs (compute, then the update)."""
+    return flops / flops_rate(device, precision, cores) + dims.total_params * UPDATE_BYTES_PER_PARAM / bandwidth(
+        device, cores)
+
+
 def flops_rate(device: str, precision: str, cores: int = 2) -> float:
     """Sustained FLOP/s of a device class."""
     if device.startswith("cuda"):
@@ -131,8 +158,9 @@ def _sequences(data: TaskData) -> int:
     return (data.num_labels or 1) if data.head == "multiple_choice" else 1
 
 
-def _intermediate_cost(config: RunConfig, spec: Intermediate, dims: Dims, unknown: list[str]) -> tuple[int, float]:
-    """(examples processed, training FLOPs) of one intermediate phase; a mixture's epoch and shares follow its
+def _intermediate_cost(config: RunConfig, spec: Intermediate, dims: Dims, unknown: list[str]
+                       ) -> tuple[int, float, int]:
+    """(examples processed, training FLOPs, optimizer steps) of one intermediate phase; a mixture's epoch and shares follow its
     sampling (sizes capped under proportional sampling), as in the pipeline."""
     settings = config.hyperparameters.intermediate
     tasks = list(spec.tasks) + ([MLM_TASK] if config.mlm_for(spec) and MLM_TASK not in spec.tasks else [])
@@ -149,35 +177,37 @@ def _intermediate_cost(config: RunConfig, spec: Intermediate, dims: Dims, unknow
     batch = settings.batch_size or first.batch_size
     epochs = settings.epochs or (settings.multi_task_epochs if len(spec.tasks) > 1 else first.epochs)
     if not sizes:
-        return 0, 0.0
+        return 0, 0.0, 0
     temperature = len(sizes) > 1 and spec.sampling.method == "temperature"
     cap = spec.sampling.cap if len(sizes) > 1 and not temperature else None
     shares = temperature_weights(sizes, spec.sampling.temperature) if temperature else (
         proportional_weights(sizes, cap or max(sizes.values())))
-    examples = _steps(epoch_examples(sizes, cap), batch, epochs, settings) * batch * settings.grad_accumulation
+    steps = _steps(epoch_examples(sizes, cap), batch, epochs, settings)
+    examples = steps * batch * settings.grad_accumulation
     flops = 0.0
     for task_id, share in shares.items():
         data = intermediate_data(get_intermediate_task(task_id))
         tokens = examples * share * _sequences(data) * data.max_seq_length
         flops += tokens * dims.flops_per_token(data.max_seq_length, mlm=task_id == MLM_TASK)
-    return examples, flops
+    return examples, flops, steps
 
 
-def _target_cost(config: RunConfig, task_id: str, unknown: list[str]) -> int:
-    """Examples processed by one target phase (0 for retrieval tasks, which do not train)."""
+def _target_cost(config: RunConfig, task_id: str, unknown: list[str]) -> tuple[int, int]:
+    """(examples processed, optimizer steps) of one target phase (0 for retrieval tasks, which do not train)."""
     data = target_data(get_target_task(task_id))
     if data.head == "retrieval":
-        return 0
+        return 0, 0
     settings, spec = config.hyperparameters.target, config.targets[task_id]
     size = train_size(task_id)
     limit = config.limits.max_train_examples
     if size is None and limit is None:
         unknown.append(f"{task_id} training set")
-        return 0
+        return 0, 0
     size = min(size, limit) if size and limit else (size or limit)
     batch = spec.batch_size or settings.batch_size or data.batch_size or 32
     epochs = spec.epochs or settings.epochs or data.epochs or 1
-    return _steps(size, batch, epochs, settings) * batch * settings.grad_accumulation
+    steps = _steps(size, batch, epochs, settings)
+    return steps * batch * settings.grad_accumulation, steps
 
 
 def estimate(config: RunConfig) -> Estimate:
@@ -189,19 +219,21 @@ def estimate(config: RunConfig) -> Estimate:
     dims = max(known, key=lambda d: d.params) if len(known) == len(config.models) else None
     sized = dims or Dims(0)
     train_flops = 0.0
-    train_examples = phases = 0
+    train_examples = phases = steps = 0
     for spec in config.intermediate:
         if not spec.is_baseline:
-            examples, flops = _intermediate_cost(config, spec, sized, unknown)
+            examples, flops, phase_steps = _intermediate_cost(config, spec, sized, unknown)
             train_examples += examples
             train_flops += flops
+            steps += phase_steps
     eval_examples = evaluations = 0
     eval_flops = 0.0
     for task_id in config.targets:
         data = target_data(get_target_task(task_id))
         length, sequences = data.max_seq_length, _sequences(data)
-        examples = _target_cost(config, task_id, unknown) * len(config.intermediate)
+        examples, phase_steps = (n * len(config.intermediate) for n in _target_cost(config, task_id, unknown))
         phases += len(config.intermediate) if examples else 0
+        steps += phase_steps
         train_examples += examples
         train_flops += examples * sequences * length * sized.flops_per_token(length)
         n_languages = len(config.languages_of(task_id))
@@ -216,4 +248,5 @@ def estimate(config: RunConfig) -> Estimate:
         train_examples=repeats * train_examples, eval_examples=repeats * eval_examples,
         train_flops=repeats * train_flops, eval_flops=repeats * eval_flops,
         model_params=dims.params if dims is not None else None, unknown=sorted(set(unknown)),
+        optimizer_bytes=repeats * steps * sized.total_params * UPDATE_BYTES_PER_PARAM,
     )

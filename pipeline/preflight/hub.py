@@ -40,12 +40,23 @@ class ConfigMeta:
     splits: dict[str, int | None] = field(default_factory=dict)
     features: dict[str, tuple[str, ...] | None] | None = None
     download_bytes: int | None = None
+    #: Marked ``default: true`` in the card's ``configs`` (or named "default").
+    default: bool = False
 
 
 @dataclass
 class DatasetMeta:
     script: bool
     configs: dict[str, ConfigMeta]
+
+    def config_name(self, config: str | None) -> str:
+        """The config ``load_dataset`` reads for ``config`` (None: the card's default, or its only config)."""
+        if config is not None:
+            return config
+        marked = [name for name, meta in self.configs.items() if meta.default]
+        if marked:
+            return marked[0]
+        return next(iter(self.configs)) if len(self.configs) == 1 else DEFAULT_CONFIG
 
 
 def _first_line(exc: BaseException) -> str:
@@ -80,7 +91,9 @@ def card_configs(card: Mapping[str, Any]) -> dict[str, ConfigMeta]:
     configs: dict[str, ConfigMeta] = {}
     for entry in card.get("configs") or ():
         if isinstance(entry, Mapping):
-            meta = configs.setdefault(entry.get("config_name", DEFAULT_CONFIG), ConfigMeta())
+            name = entry.get("config_name", DEFAULT_CONFIG)
+            meta = configs.setdefault(name, ConfigMeta())
+            meta.default = bool(entry.get("default")) or name == DEFAULT_CONFIG
             files = entry.get("data_files")
             for item in files if isinstance(files, list) else ():
                 if isinstance(item, Mapping) and "split" in item:
@@ -164,7 +177,7 @@ class Hub:
         if meta.script:
             return Check("fail", what, "the hub repository is a loading script, which datasets >= 3 refuses",
                          fix, needs_hub=True)
-        name = source.config or DEFAULT_CONFIG
+        name = meta.config_name(source.config)
         config = meta.configs.get(name)
         if meta.configs and config is None:
             return Check("fail", what, f"no config {name!r}; it has {_listed(sorted(meta.configs))}", fix,

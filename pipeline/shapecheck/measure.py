@@ -7,6 +7,7 @@ back-off are the ones a run uses.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,9 +26,11 @@ LEARNING_RATE = 1e-5
 
 @dataclass(frozen=True)
 class Measurement:
-    """Seconds per optimizer step (mean over the steps), peak memory, and the micro-batch that finally ran."""
+    """Seconds per optimizer step (mean over the steps; ``cpu_seconds_per_step``: this process's CPU time, which
+    other jobs on a shared machine do not inflate), peak memory, and the micro-batch that finally ran."""
 
     seconds_per_step: float
+    cpu_seconds_per_step: float
     peak_bytes: int | None
     steps: int
     micro_batch: int
@@ -77,8 +80,10 @@ def measure(config: PretrainedConfig, shape: Shape, steps: int, device: DeviceCh
     stream = TrainStream(shape.task, model, synthetic_rows(shape, config.vocab_size, seed), shape.batch_size,
                          lambda batch: pad_batch(batch, pad))
     reset_peak(device.device)
+    cpu_started = time.process_time()
     report = train([stream], steps, Optimisation(LEARNING_RATE, grad_accumulation=shape.accumulation), device, seed,
                    description=f"shape-check {shape.task}")
     accumulation = shape.accumulation * shape.batch_size // stream.batch_size
-    return Measurement(report.seconds / max(report.steps, 1), peak_bytes(device.device), report.steps,
-                       stream.batch_size, accumulation)
+    steps = max(report.steps, 1)
+    return Measurement(report.seconds / steps, (time.process_time() - cpu_started) / steps,
+                       peak_bytes(device.device), report.steps, stream.batch_size, accumulation)
