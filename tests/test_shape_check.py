@@ -14,7 +14,7 @@ import pytest
 import torch
 import yaml
 
-from pipeline.jobs.estimate import UPDATE_BYTES_PER_PARAM, Dims, estimate, model_dims
+from pipeline.jobs.estimate import FLOPS_CUDA, UPDATE_BYTES_PER_PARAM, Dims, estimate, flops_rate, model_dims
 from pipeline.models.device import choose
 from pipeline.run.config import RunConfig, load_config
 from pipeline.shapecheck.architectures import model_config
@@ -109,4 +109,5 @@ def test_a_bf16_gpu_is_estimated_at_the_bf16_rate() -> None:
                                              "targets": {"xnli": None}}))
     bf16, old = choose(True, (9, 0)), choose(True, (7, 0))
     assert (bf16.device, bf16.precision, old.precision) == ("cuda", "bfloat16", "fp32")
-    assert run.seconds("cuda", bf16.precision) < run.seconds("cuda", old.precision) / 5
+    assert flops_rate("cuda", bf16.precision) == FLOPS_CUDA["bfloat16"] > 5 * flops_rate("cuda", old.precision)
+    assert run.seconds("cuda", bf16.precision) < run.seconds("cuda", old.precision)
