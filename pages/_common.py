@@ -16,7 +16,7 @@ from pages._view import mark_test_artifacts, url_multiselect, url_toggle
 from pipeline.analysis.artifacts import ARTIFACT_NOTE, apply_artifact_rule, has_test_artifacts, include_by_default
 from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.published import published_rows
-from pipeline.store import ResultsStore, default_store_path
+from pipeline.store import ResultsStore, default_store_location
 from pipeline.tasks import LANGUAGE_MEAN
 
 #: Sidebar filters that apply to every page: column -> label.
@@ -36,7 +36,7 @@ def get_store() -> ResultsStore:
 
     The import is idempotent, so it runs once per process and store file without harm.
     """
-    return _open_store(str(default_store_path()))
+    return _open_store(default_store_location())
 
 
 @st.cache_resource(show_spinner="Opening the results…", max_entries=2)
@@ -145,7 +145,7 @@ def current_scope() -> Scope:
     """Draw the global sidebar filters and return the slice of the store that passes them (test
     artefacts only when the switch is on; their rows then come labelled)."""
     store = get_store()
-    scope = Scope(str(store.path), store.data_version(), EVERYTHING)
+    scope = Scope(store.location, store.data_version(), EVERYTHING)
     scope = replace(scope, where=replace(EVERYTHING, test_artifacts=_artifact_switch(scope)))
     chosen = _render_global_filters(scope)
     selections = {column: chosen[column] for column in GLOBAL_FILTERS}
@@ -182,7 +182,7 @@ def _render_global_filters(scope: Scope) -> dict[str, Any]:
 def results_query() -> ResultsQuery:
     """The query over every stored row at the store's current data version (shared, never loaded whole)."""
     store = get_store()
-    return _query(str(store.path), store.data_version())
+    return _query(store.location, store.data_version())
 
 
 def per_language_slice(scope: Scope) -> Slice:

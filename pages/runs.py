@@ -16,7 +16,7 @@ from pages._common import get_store, results_query
 from pages._view import finish_page, start_page, url_multiselect, url_radio, url_selectbox, url_toggle
 from pipeline.analysis.query import EVERYTHING
 from pipeline.analysis.tables import comparison_label, comparisons_in
-from pipeline.cli.common import UserError
+from pipeline.errors import UserError
 from pipeline.jobs import Execution, Job, JobError, JobQueue, JobSpec, cancel, ensure_worker, job_spec, submit
 from pipeline.jobs.access import Access, launch_access
 from pipeline.jobs.compose import compose, parse_seeds, to_yaml
@@ -53,7 +53,7 @@ def _access() -> Access:
 
 def _worker_line(queue: JobQueue, allowed: bool, waiting: bool) -> str:
     """Who serves the queue; starts the embedded worker when jobs wait and none is running."""
-    workers = ensure_worker(queue.store_path) if allowed and waiting else queue.live_workers()
+    workers = ensure_worker(queue.store_location) if allowed and waiting else queue.live_workers()
     if isinstance(workers, int):
         return f"started a worker (pid {workers}) for the queued jobs"
     if not workers:
@@ -136,7 +136,7 @@ def _plan(spec: JobSpec, device: tuple[str, str, str]) -> None:
     st.dataframe(cells[["model", "intermediate", "seed", "run_id"]], hide_index=True, width="stretch")
 
 
-def _new_run(store_path: Path, access: Access, device: tuple[str, str, str]) -> None:
+def _new_run(store_path: str, access: Access, device: tuple[str, str, str]) -> None:
     st.subheader("New run")
     configs = saved_configs()
     if not configs:
@@ -245,7 +245,7 @@ def _act(action: Callable[[], object], message: str) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def _jobs(store_path: Path, allowed: bool) -> None:
+def _jobs(store_path: str, allowed: bool) -> None:
     queue = JobQueue(store_path)
     queue.recover_lost()
     jobs = queue.jobs(limit=20)
@@ -271,6 +271,6 @@ st.info(f"Runs execute on **{device[0]}**", icon="🖥️")
 if access.visible:
     if not access.allowed:
         st.warning(f"Launching, cancelling and retrying are off: {access.reason}.", icon="🔒")
-    _new_run(store.path, access, device)
-_jobs(store.path, access.allowed)
+    _new_run(store.location, access, device)
+_jobs(store.location, access.allowed)
 finish_page([])

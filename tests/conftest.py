@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.backends import BACKENDS, Stores, skip_without
 
 # Set before anything imports transformers/datasets: offline, with a throw-away cache.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -24,6 +27,28 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "atlas.db"
     monkeypatch.setenv("ATLAS_STORE", str(path))
     return path
+
+
+@pytest.fixture(params=BACKENDS)
+def stores(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
+    """Fresh stores of each engine (the test runs once per engine); PostgreSQL ones are dropped afterwards.
+
+    Job files and snapshots of PostgreSQL stores go to this test's folder, not the user's cache.
+    """
+    skip_without(request.param)
+    monkeypatch.setenv("ATLAS_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    made = Stores(request.param, tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def store_location(stores: Stores, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh store of each engine (a file path or a PostgreSQL URL), also $ATLAS_STORE while the test runs."""
+    location = stores.new()
+    monkeypatch.setenv("ATLAS_STORE", location)
+    return location
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.cli.common import UserError
+from pipeline.errors import UserError
 from pipeline.jobs import Execution, JobError, JobQueue, cancel, job_spec, run_worker, submit
 from pipeline.jobs.access import launch_access
 from pipeline.jobs.compose import compose, parse_seeds

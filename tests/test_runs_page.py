@@ -104,7 +104,7 @@ def test_compose_submit_watch_and_find_the_rows_in_the_overview(queue: JobQueue)
 
 def test_a_running_job_shows_its_progress_and_can_be_cancelled_and_retried(queue: JobQueue) -> None:
     text = (Path(os.environ["ATLAS_CONFIG_DIR"]) / "tiny-cpu.yaml").read_text(encoding="utf-8")
-    job_id = submit(queue.store_path, text, "tiny-cpu.yaml").job.job_id
+    job_id = submit(queue.store_location, text, "tiny-cpu.yaml").job.job_id
     assert queue.claim("test-worker").job_id == job_id
     queue.update(job_id, "test-worker", phase="loading model and data", fraction=0.0, eta_seconds=None)
     (bar,) = open_runs_page().get("progress")

@@ -1,4 +1,4 @@
-"""The results store: schema, WAL, migrations, idempotence, validation and killed-writer atomicity."""
+"""The results store on both engines: schema, migrations, idempotence, validation, killed-writer atomicity."""
 
 from __future__ import annotations
 
@@ -55,16 +55,15 @@ def test_schema_has_design_columns_version_wal_and_indexes(store_path: Path) -> 
     assert {"results_target_lang", "results_model", "results_run"} <= indexes
 
 
-def test_store_from_a_newer_version_is_refused_not_guessed(store_path: Path) -> None:
-    ResultsStore(store_path)
-    with sqlite3.connect(store_path) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+def test_store_from_a_newer_version_is_refused_not_guessed(store_location: str) -> None:
+    with ResultsStore(store_location).connection() as conn:
+        conn.set_version("results", SCHEMA_VERSION + 1)
     with pytest.raises(RuntimeError, match="newer"):
-        ResultsStore(store_path)
+        ResultsStore(store_location)
 
 
-def test_reinserting_the_same_rows_adds_nothing(store_path: Path) -> None:
-    store = ResultsStore(store_path)
+def test_reinserting_the_same_rows_adds_nothing(store_location: str) -> None:
+    store = ResultsStore(store_location)
     first = store.insert_results(xnli_rows(2))
     version = store.data_version()
     second = store.insert_results(xnli_rows(2))
@@ -73,8 +72,8 @@ def test_reinserting_the_same_rows_adds_nothing(store_path: Path) -> None:
     assert store.data_version() == version, "an import that changes nothing must not invalidate caches"
 
 
-def test_a_corrected_value_replaces_the_stored_one(store_path: Path) -> None:
-    store = ResultsStore(store_path)
+def test_a_corrected_value_replaces_the_stored_one(store_location: str) -> None:
+    store = ResultsStore(store_location)
     store.insert_results([make_row(value=50.0)])
     version = store.data_version()
     report = store.insert_results([make_row(value=51.5)])
@@ -96,8 +95,8 @@ def test_a_corrected_value_replaces_the_stored_one(store_path: Path) -> None:
         ({"intermediate_task": "multi:"}, "row 2, column intermediate_task"),
     ],
 )
-def test_one_bad_row_refuses_the_whole_batch(store_path: Path, bad: dict[str, object], message: str) -> None:
-    store = ResultsStore(store_path)
+def test_one_bad_row_refuses_the_whole_batch(store_location: str, bad: dict[str, object], message: str) -> None:
+    store = ResultsStore(store_location)
     store.insert_results([make_row(language="fr")])
     with pytest.raises(ValidationError) as caught:
         store.insert_results([make_row(), make_row(**{"language": "es", **bad})])
@@ -106,8 +105,8 @@ def test_one_bad_row_refuses_the_whole_batch(store_path: Path, bad: dict[str, ob
     assert store.data_version() == 1
 
 
-def test_the_same_measurement_twice_in_one_batch_is_refused(store_path: Path) -> None:
-    store = ResultsStore(store_path)
+def test_the_same_measurement_twice_in_one_batch_is_refused(store_location: str) -> None:
+    store = ResultsStore(store_location)
     with pytest.raises(ValidationError, match="row 2: the same measurement as row 1"):
         store.insert_results([make_row(), make_row(value=10)])
     assert store.count() == 0
@@ -132,9 +131,9 @@ WRITER = textwrap.dedent(
 )
 
 
-def _start_writer(store_path: Path, marker: Path) -> subprocess.Popen[bytes]:
+def _start_writer(store_location: str, marker: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(store_path), str(marker)], cwd=REPO, env=env)
+    return subprocess.Popen([sys.executable, "-c", WRITER, store_location, str(marker)], cwd=REPO, env=env)
 
 
 def _wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
@@ -145,20 +144,20 @@ def _wait_for(marker: Path, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.05)
 
 
-def test_a_writer_killed_mid_batch_leaves_no_partial_batch(store_path: Path, tmp_path: Path) -> None:
-    store = ResultsStore(store_path)
+def test_a_writer_killed_mid_batch_leaves_no_partial_batch(store_location: str, tmp_path: Path) -> None:
+    store = ResultsStore(store_location)
     store.insert_results(xnli_rows(2, run_id="kept"))
-    writer = _start_writer(store_path, tmp_path / "marker")
+    writer = _start_writer(store_location, tmp_path / "marker")
     try:
         _wait_for(tmp_path / "marker", writer)
-        # A reader during the open transaction sees only committed rows (WAL).
-        assert ResultsStore(store_path).count() == 30
+        # A reader during the open transaction sees only committed rows (WAL; MVCC).
+        assert ResultsStore(store_location).count() == 30
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait(timeout=30)
     finally:
         writer.kill()
     assert writer.returncode == -signal.SIGKILL
-    after = ResultsStore(store_path)
+    after = ResultsStore(store_location)
     assert after.count() == 30
     assert set(after.read_results()["run_id"]) == {"kept"}
     assert after.integrity_problems() == []
@@ -168,19 +167,19 @@ def test_a_writer_killed_mid_batch_leaves_no_partial_batch(store_path: Path, tmp
     assert after.integrity_problems() == []
 
 
-def _sqlite_only(store: ResultsStore):
-    """What the store holds, read straight from SQLite (the snapshot removed first)."""
+def _database_only(store: ResultsStore):
+    """What the store holds, read straight from the database (the snapshot removed first)."""
     store.snapshot_path.unlink(missing_ok=True)
     return store.read_results()
 
 
 def test_reads_from_the_snapshot_see_every_later_insert_and_correction(
-    store_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pipeline.store import snapshot
 
     monkeypatch.setattr(snapshot, "_REWRITE_ROWS", 0)  # leave a snapshot after every read
-    store = ResultsStore(store_path)
+    store = ResultsStore(store_location)
     store.insert_results(xnli_rows(3))
     first = store.read_results()
     assert store.snapshot_path.exists()
@@ -189,7 +188,7 @@ def test_reads_from_the_snapshot_see_every_later_insert_and_correction(
     merged = store.read_results()
     assert len(first) == 45 and len(merged) == 75
     assert merged.loc[merged["result_id"] == make_row_id(seed=0), "value"].tolist() == [99.0]
-    expected = _sqlite_only(store)
+    expected = _database_only(store)
     pd.testing.assert_frame_equal(merged.sort_values("result_id", ignore_index=True),
                                   expected.sort_values("result_id", ignore_index=True))
 

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.store import ResultsStore, default_store_path
+from pipeline.errors import UserError
+from pipeline.store import ResultsStore, StoreUnavailable, default_store_location, redact
 
-
-class UserError(Exception):
-    """A mistake in what the user asked for; printed as one line, exit code 2."""
+__all__ = ["UserError", "add_store_argument", "open_store", "store_location"]
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
         default=None,
-        help=f"results store file (default: $ATLAS_STORE or {default_store_path()})",
+        help="results store: a SQLite file or a postgresql://USER:PASSWORD@HOST/DB URL "
+             f"(default: $ATLAS_STORE or {redact(default_store_location())})",
     )
 
 
 def open_store(args: argparse.Namespace) -> ResultsStore:
     try:
-        return ResultsStore(args.store)
+        return ResultsStore(store_location(args))
+    except StoreUnavailable as exc:
+        raise UserError(str(exc)) from None
     except (OSError, RuntimeError) as exc:
-        raise UserError(f"cannot open the store {args.store or default_store_path()}: {exc}") from None
+        raise UserError(f"cannot open the store {redact(store_location(args))}: {exc}") from None
+
+
+def store_location(args: argparse.Namespace) -> str:
+    """The store the command works on: ``--store``, else ``$ATLAS_STORE``, else data/atlas.db."""
+    return args.store or default_store_location()

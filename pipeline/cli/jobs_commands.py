@@ -7,12 +7,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.cli.common import UserError, add_store_argument
+from pipeline.cli.common import UserError, add_store_argument, store_location
 from pipeline.jobs import DEFAULT_LEASE, Execution, JobError, JobQueue, cancel, run_worker, submit
 from pipeline.jobs.cluster import CLUSTERS
 from pipeline.jobs.progress import format_duration, format_eta
 from pipeline.jobs.spec import parse_execution, read_execution
-from pipeline.store import default_store_path
+from pipeline.store import redact
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,10 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.set_defaults(handler=_worker)
 
 
-def _store(args: argparse.Namespace) -> Path:
-    return Path(args.store) if args.store else default_store_path()
-
-
 def _execution(args: argparse.Namespace) -> Execution:
     base = read_execution(args.execution) if args.execution else Execution()
     overrides = {k: getattr(args, k) for k in ("backend", "partition", "gpus_per_node", "timeout_min", "preflight")
@@ -73,14 +69,14 @@ def _submit(args: argparse.Namespace) -> int:
         text = Path(args.config).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"no such config file: {args.config}") from None
-    store = _store(args)
+    store = store_location(args)
     outcome = submit(store, text, args.config, _execution(args), force=args.force)
     job = outcome.job
     if outcome.created:
         print(f"job {job.job_id} queued: {job.name} ({len(job.run_ids)} runs, {job.units} store batches, "
               f"{job.execution.backend})")
     elif job.state == "done":
-        print(f"already done as job {job.job_id}: its {job.n_rows or 'stored'} rows are in {store} "
+        print(f"already done as job {job.job_id}: its {job.n_rows or 'stored'} rows are in {redact(store)} "
               f"(run ids {', '.join(job.run_ids)}); --force runs it again")
     else:
         print(f"the same runs are already {job.state} as job {job.job_id}")
@@ -103,7 +99,7 @@ def _when(seconds: float | None) -> str:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    jobs = JobQueue(_store(args)).jobs(limit=args.limit)
+    jobs = JobQueue(store_location(args)).jobs(limit=args.limit)
     if not jobs:
         print("no jobs")
         return 0
@@ -119,7 +115,7 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def _cancel(args: argparse.Namespace) -> int:
     try:
-        job = cancel(JobQueue(_store(args)), args.job_id)
+        job = cancel(JobQueue(store_location(args)), args.job_id)
     except JobError as exc:
         raise UserError(str(exc)) from None
     print(f"job {job.job_id}: " + ("cancelled" if job.state == "cancelled" else "stopping (cancel requested)"))
@@ -128,7 +124,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     try:
-        job = JobQueue(_store(args)).retry(args.job_id)
+        job = JobQueue(store_location(args)).retry(args.job_id)
     except JobError as exc:
         raise UserError(str(exc)) from None
     print(f"job {job.job_id} queued again")
@@ -136,6 +132,6 @@ def _retry(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    run_worker(_store(args), once=args.once, lease=args.lease, poll=args.poll, idle_exit=args.idle_exit,
+    run_worker(store_location(args), once=args.once, lease=args.lease, poll=args.poll, idle_exit=args.idle_exit,
                embedded=args.embedded, cluster=args.submitit_cluster, say=lambda text: print(text, flush=True))
     return 0

@@ -6,11 +6,9 @@ import argparse
 import logging
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from pipeline.cli.common import UserError, add_store_argument, open_store
-from pipeline.run.config import RunConfig, load_config
+from pipeline.run.config import RunConfig
+from pipeline.run.config_file import read_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,28 +28,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tiny = subparsers.add_parser("build-tiny", help="build the tiny test model and fixture datasets (offline)")
     tiny.add_argument("out_dir", help="writes OUT_DIR/model and OUT_DIR/data")
     tiny.set_defaults(handler=_build_tiny)
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "config"
-    message = error["msg"].removeprefix("Value error, ")
-    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
-
-
-def read_config(path: str) -> RunConfig:
-    """The validated config at ``path``; every problem becomes a one-line UserError."""
-    try:
-        return load_config(path)
-    except FileNotFoundError:
-        raise UserError(f"no such config file: {path}") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    except ValidationError as exc:
-        raise UserError(f"{path}: {_first_error(exc)}") from None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
 
 
 def _quiet_libraries() -> None:
@@ -87,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     n_rows = sum(r.n_rows for r in reports)
     n_new = sum(r.n_new for r in reports)
-    print(f"{n_rows} result rows ({n_new} new) from {len(reports)} task batches written to {store.path}")
+    print(f"{n_rows} result rows ({n_new} new) from {len(reports)} task batches written to {store.name}")
     return 0
 
 

@@ -112,7 +112,7 @@ def _score(args: argparse.Namespace) -> int:
     print(render(summary))
     if skipped:
         print(f"\nskipped (not {args.split} prediction files): {', '.join(skipped)}")
-    print(f"\nscored {len(scores)} file(s) -> {store.path}: {report}")
+    print(f"\nscored {len(scores)} file(s) -> {store.name}: {report}")
     if args.json:
         summary.update(run_id=rows[0]["run_id"], model=attribution.model, split=attribution.split,
                        intermediate_task=attribution.intermediate_task, skipped=skipped,
@@ -154,7 +154,7 @@ def _import_jiant(args: argparse.Namespace) -> int:
     store = open_store(args)
     report = store.insert_results(_validated(rows), label="import-jiant:" + ",".join(args.run_dirs))
     print("\n".join(lines))
-    print(f"{len(args.run_dirs)} jiant run(s) -> {store.path}: {report}")
+    print(f"{len(args.run_dirs)} jiant run(s) -> {store.name}: {report}")
     return 0
 
 

@@ -13,7 +13,7 @@ from pipeline.store.files import ResultsFileError, read_results_csv, write_resul
 def _import_published(args: argparse.Namespace) -> int:
     store = open_store(args)
     report = store.insert_results(published_rows(), label="published")
-    print(f"published results -> {store.path}: {report}")
+    print(f"published results -> {store.name}: {report}")
     return 0
 
 
@@ -25,7 +25,7 @@ def _import_file(args: argparse.Namespace) -> int:
         report = store.insert_results(rows, label=f"import:{args.file}", first_row_number=2)
     except (ResultsFileError, ValidationError) as exc:
         raise UserError(f"{args.file} was not imported, the store is unchanged.\n{exc}") from None
-    print(f"{args.file} -> {store.path}: {report}")
+    print(f"{args.file} -> {store.name}: {report}")
     return 0
 
 
@@ -42,7 +42,7 @@ def _export(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     store = open_store(args)
     frame = store.read_results()
-    print(f"store: {store.path}\nschema version: {store.schema_version()}\nrows: {len(frame)}")
+    print(f"store: {store.name}\nschema version: {store.schema_version()}\nrows: {len(frame)}")
     if not frame.empty:
         print(frame.groupby(["source", "source_id"]).size().rename("rows").to_string())
     return 0

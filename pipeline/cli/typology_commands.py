@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.analysis.correlation import source_agreement
 from pipeline.cli.common import UserError, add_store_argument
-from pipeline.store import ResultsStore, default_store_path
+from pipeline.store import ResultsStore, default_store_location, is_url
 from pipeline.tasks import LANGUAGE_MEAN
 from pipeline.typology import (
     DEFAULT_CACHE,
@@ -31,10 +31,10 @@ from pipeline.typology.features import FEATURES_CACHE, compute_features, read_fe
 
 def _store_languages(store: str | None) -> set[str]:
     """Languages a store's rows name; none when the store file does not exist (nothing is created)."""
-    path = Path(store) if store else default_store_path()
-    if not path.exists():
+    location = store or default_store_location()
+    if not is_url(location) and not Path(location).exists():
         return set()
-    frame = ResultsStore(path).read_results()
+    frame = ResultsStore(location).read_results()
     codes = set(frame["language"]) - {LANGUAGE_MEAN}
     for joined in frame["intermediate_languages"].dropna().unique():
         codes.update(c for c in str(joined).split(",") if c)

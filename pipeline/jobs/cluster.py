@@ -10,6 +10,7 @@ LocalExecutor instead: the same path, testable on one machine.
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -17,6 +18,7 @@ from pipeline.jobs.execute import execute
 from pipeline.jobs.paths import JobPaths
 from pipeline.jobs.queue import Job, JobQueue
 from pipeline.jobs.spec import Execution
+from pipeline.store import STORE_ENV, default_store_location
 
 CLUSTERS = ("slurm", "local")
 
@@ -38,9 +40,13 @@ def executor(paths: JobPaths, execution: Execution, cluster: str = "slurm") -> A
     return ex
 
 
-def run_on_node(store_path: str, job_id: int, owner: str) -> str:
-    """What runs on the cluster node: the job, unless it was cancelled while it waited in SLURM's queue."""
-    queue = JobQueue(store_path)
+def run_on_node(job_id: int, owner: str) -> str:
+    """What runs on the cluster node: the job, unless it was cancelled while it waited in SLURM's queue.
+
+    The store comes from ``$ATLAS_STORE``, which the job inherits from the submitting worker (sbatch
+    exports its environment): a database password is never written into submitit's pickles.
+    """
+    queue = JobQueue(default_store_location())
     job = queue.get(job_id)
     if job.state != "running" or job.worker != owner:
         return f"skipped: job {job_id} is {job.state}"
@@ -52,9 +58,9 @@ def dispatch(queue: JobQueue, job: Job, worker: str, cluster: str = "slurm") -> 
     which case the job is marked failed with the reason)."""
     owner = f"{cluster}:{job.job_id}.{job.attempts}:{uuid.uuid4().hex[:8]}"
     queue.hand_over(job.job_id, worker, owner, phase=f"submitting to {cluster}")
+    os.environ[STORE_ENV] = queue.store_location  # inherited by the job (see run_on_node)
     try:
-        handle = executor(queue.paths, job.execution, cluster).submit(run_on_node, str(queue.store_path),
-                                                                      job.job_id, owner)
+        handle = executor(queue.paths, job.execution, cluster).submit(run_on_node, job.job_id, owner)
     except Exception as exc:  # sbatch missing, partition unknown, …: the user should read why
         queue.finish(job.job_id, owner, "failed", error=f"could not submit to {cluster}: {exc}")
         return None

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.errors import UserError
 from pipeline.jobs.device import describe_device
 from pipeline.jobs.paths import outputs_outside_checkout
 from pipeline.jobs.progress import (
@@ -33,7 +34,7 @@ from pipeline.jobs.queue import Job, JobQueue, signal_group
 from pipeline.jobs.results import batches_done, last_import, rows_of
 from pipeline.jobs.spec import config_from_yaml
 from pipeline.run.artifacts import atomic_path
-from pipeline.store import ResultsStore
+from pipeline.store import STORE_ENV, ResultsStore
 
 REPO = Path(__file__).resolve().parents[2]
 POLL_SECONDS = 0.5
@@ -42,11 +43,18 @@ STOP_GRACE = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
-def run_command(config: Path, store: Path, preflight: bool = True) -> list[str]:
+def run_command(config: Path, preflight: bool = True) -> list[str]:
     """The command a job runs (no shell: nothing a user typed is ever interpreted); it starts with preflight
-    (every model and split checked) unless the job opted out, so a broken run fails in its first minute."""
+    (every model and split checked) unless the job opted out, so a broken run fails in its first minute.
+    Its store comes from ``store_environment``."""
     skip = [] if preflight else ["--skip-preflight"]
-    return [sys.executable, "-m", "pipeline", "run", str(config), "--store", str(store), *skip]
+    return [sys.executable, "-m", "pipeline", "run", str(config), *skip]
+
+
+def store_environment(store: str) -> dict[str, str]:
+    """This process's environment with ``$ATLAS_STORE`` set to ``store``: a child finds its store there,
+    never on its command line, where a database password would be visible to every user of the machine."""
+    return {**os.environ, STORE_ENV: store}
 
 
 def _die_with_parent() -> None:
@@ -73,8 +81,6 @@ def stop(proc: subprocess.Popen, grace: float = STOP_GRACE) -> int:
 
 
 def _config_error(job: Job) -> str | None:
-    from pipeline.cli.common import UserError  # pipeline.cli imports every command module: only when needed
-
     try:
         config_from_yaml(job.config_yaml, f"job {job.job_id}")
     except UserError as exc:
@@ -86,7 +92,7 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
             on_poll: Callable[[], None] | None = None) -> str:
     """Run ``job`` (claimed by ``worker``) to its end; returns the final state ('lost' if another process
     took the job over, e.g. after this worker missed its lease). ``on_poll`` runs every ``poll`` seconds."""
-    paths, store = queue.paths, ResultsStore(queue.store_path)
+    paths, store = queue.paths, ResultsStore(queue.store_location)
     problem = _config_error(job)
     if problem is not None:  # e.g. a registry change since submission
         queue.finish(job.job_id, worker, "failed", error=problem)
@@ -100,7 +106,8 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
     with log_path.open("w", encoding="utf-8") as log:
         log.write(f"attempt {job.attempts} of job {job.job_id} on {worker} at {stamp}\n")
         log.flush()
-        proc = subprocess.Popen(run_command(config_path, queue.store_path, job.execution.preflight), cwd=REPO, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(run_command(config_path, job.execution.preflight), cwd=REPO,
+                                env=store_environment(queue.store_location), stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=_die_with_parent)
     try:

@@ -1,24 +1,33 @@
-"""Where the job queue keeps its files: beside the results store it feeds.
+"""Where the job queue keeps its data: beside (or inside) the results store it feeds.
 
-The queue is its own SQLite file (``atlas.jobs.db`` next to ``atlas.db``) rather than tables in the
-store, so the store's schema and migrations stay about results only; both are WAL-mode SQLite. Per-job
-files (the config snapshot, the log, the run's outputs) live under ``cache/jobs/<store name>/`` beside
-the store, except for a store inside the checkout (the default ``data/atlas.db``): Streamlit watches
-the checkout recursively from ``app.py``'s folder, and a run's thousands of files there flood its
-watcher, so they go to the work folder ``$ATLAS_WORK_DIR`` (default ``~/.cache/transfer-atlas``).
+For a SQLite store the queue is its own SQLite file (``atlas.jobs.db`` next to ``atlas.db``), so the
+store's schema and migrations stay about results only; for a PostgreSQL store it is two tables in the
+same database (the nodes of a cluster must never write SQLite over a network file system). Per-job
+files (the config snapshot, the log, the run's outputs, submitit's folder) live under
+``cache/jobs/<store name>/`` beside a SQLite store, except for a store inside the checkout (the
+default ``data/atlas.db``): Streamlit watches the checkout recursively from ``app.py``'s folder, and a
+run's thousands of files there flood its watcher, so they go to the work folder ``$ATLAS_WORK_DIR``
+(default ``~/.cache/transfer-atlas``). A PostgreSQL store's go to ``$ATLAS_JOBS_DIR``, else
+``<work folder>/jobs/<database>-<hash>``: on SLURM, a folder the nodes share (plain files only, which
+are safe on a network file system).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
+
+from pipeline.store.database import is_url, redact
 
 #: The checkout: the folder Streamlit watches when it serves ``app.py``.
 CHECKOUT = Path(__file__).resolve().parents[2]
 WORK_ENV = "ATLAS_WORK_DIR"
+JOBS_DIR_ENV = "ATLAS_JOBS_DIR"
 
 
 def work_root() -> Path:
@@ -47,18 +56,31 @@ def outputs_outside_checkout(config_yaml: str, runs: Path) -> str:
 
 @dataclass(frozen=True)
 class JobPaths:
-    """Every path the queue uses for one results store."""
+    """Every location the queue uses for one results store."""
 
-    store: Path
+    store: str
+    root: Path
+
+    @classmethod
+    def for_store(cls, store: str | os.PathLike[str]) -> JobPaths:
+        location = str(store)
+        if not is_url(location):
+            path = Path(location)
+            base = work_root() if inside_checkout(path) else path.parent / "cache"
+            return cls(location, base / "jobs" / path.stem)
+        if os.environ.get(JOBS_DIR_ENV):
+            return cls(location, Path(os.environ[JOBS_DIR_ENV]))
+        database = urlsplit(location).path.strip("/") or "atlas"
+        digest = hashlib.sha256(redact(location).encode()).hexdigest()[:8]
+        return cls(location, work_root() / "jobs" / f"{database}-{digest}")
 
     @property
-    def db(self) -> Path:
-        return self.store.with_name(f"{self.store.stem}.jobs.db")
-
-    @property
-    def root(self) -> Path:
-        base = work_root() if inside_checkout(self.store) else self.store.parent / "cache"
-        return base / "jobs" / self.store.stem
+    def db(self) -> str:
+        """The queue's database: a SQLite file beside the store's, or the store's own PostgreSQL database."""
+        if is_url(self.store):
+            return self.store
+        path = Path(self.store)
+        return str(path.with_name(f"{path.stem}.jobs.db"))
 
     @property
     def runs(self) -> Path:

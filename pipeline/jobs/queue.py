@@ -1,4 +1,7 @@
-"""The job queue: one SQLite file (WAL) shared by the dashboard, the CLI and any number of workers.
+"""The job queue: shared by the dashboard, the CLI and any number of workers (and cluster nodes).
+
+It lives where its results store lives (``paths.py``): a SQLite file (WAL) beside a store file, or two
+tables in a PostgreSQL store's database.
 
 States: queued -> running -> done | failed | cancelled; retry puts a failed or cancelled job back to
 queued. Every transition is one conditional UPDATE (``WHERE state = ...``), so two workers can never
@@ -12,25 +15,24 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
 from pipeline.jobs.paths import JobPaths
 from pipeline.jobs.spec import Execution, JobSpec
+from pipeline.store.database import Connection, Database, statements
 
 ACTIVE = ("queued", "running")
 #: Seconds without a heartbeat after which a running job's worker counts as lost.
 DEFAULT_LEASE = 30.0
-_BUSY_TIMEOUT_S = 60
+_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
-    job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id {autoid},
     name TEXT NOT NULL,
     key TEXT NOT NULL,
     run_ids TEXT NOT NULL,
@@ -41,10 +43,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
-    submitted_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    heartbeat_at REAL,
+    submitted_at {real} NOT NULL,
+    started_at {real},
+    finished_at {real},
+    heartbeat_at {real},
     worker TEXT,
     host TEXT,
     pid INTEGER,
@@ -54,8 +56,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     phase TEXT,
     step INTEGER,
     total INTEGER,
-    fraction REAL,
-    eta_seconds REAL,
+    fraction {real},
+    eta_seconds {real},
     log_tail TEXT NOT NULL DEFAULT '',
     error TEXT,
     n_rows INTEGER
@@ -67,11 +69,13 @@ CREATE TABLE IF NOT EXISTS workers (
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
     embedded INTEGER NOT NULL,
-    started_at REAL NOT NULL,
-    heartbeat_at REAL NOT NULL,
+    started_at {real} NOT NULL,
+    heartbeat_at {real} NOT NULL,
     job_id INTEGER
 );
 """
+#: The backend a job's execution names, read in SQL (for claims by backend).
+_BACKEND_OF = {"sqlite": "json_extract(execution, '$.backend')", "postgresql": "(execution::json ->> 'backend')"}
 
 
 class JobError(Exception):
@@ -113,7 +117,7 @@ class Job:
     n_rows: int | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Job:
+    def from_row(cls, row: Mapping[str, Any]) -> Job:
         values = dict(row)
         values["run_ids"] = tuple(json.loads(values["run_ids"]))
         values["execution"] = Execution.model_validate_json(values["execution"])
@@ -163,40 +167,35 @@ def _now() -> float:
 class JobQueue:
     """The queue of one results store (see ``JobPaths``)."""
 
-    def __init__(self, store_path: str | os.PathLike[str]) -> None:
-        self.paths = JobPaths(Path(store_path))
-        self.paths.db.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-                conn.executescript(_SCHEMA + "PRAGMA user_version = 1;")
+    def __init__(self, store: str | os.PathLike[str]) -> None:
+        self.paths = JobPaths.for_store(store)
+        self.db = Database(self.paths.db)
+        if self.db.path is not None:
+            self.db.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.db.connect() as conn:
+            current = conn.version("jobs") == _VERSION
+        if not current:
+            with self.db.write("schema", "jobs") as conn:
+                if conn.version("jobs") == 0:
+                    for statement in statements(_SCHEMA.format_map(self.db.words)):
+                        conn.execute(statement)
+                    conn.set_version("jobs", _VERSION)
 
     @property
-    def store_path(self) -> Path:
+    def store_location(self) -> str:
+        """The results store this queue feeds (may hold a password: show ``redact`` of it)."""
         return self.paths.store
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.paths.db, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_S * 1000}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+    def _connection(self) -> Iterator[Connection]:
+        with self.db.connect(dict_rows=True) as conn:
             yield conn
-        finally:
-            conn.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken up front (BEGIN IMMEDIATE), so check-then-write cannot interleave."""
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction that holds the queue's lock up front, so check-then-write cannot interleave."""
+        with self.db.write("jobs", dict_rows=True) as conn:
+            yield conn
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -229,13 +228,12 @@ class JobQueue:
             for row in same:
                 if row["state"] in ACTIVE or (row["state"] == "done" and results_present and not force):
                     return Submission(Job.from_row(row), created=False)
-            cursor = conn.execute(
+            job_id = conn.execute(
                 "INSERT INTO jobs (name, key, run_ids, units, config_yaml, source, execution, state, submitted_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING job_id",
                 (spec.name, spec.key, json.dumps(list(spec.run_ids)), spec.units, spec.config_yaml, source,
                  spec.execution.model_dump_json(), _now()),
-            )
-            job_id = cursor.lastrowid
+            ).fetchone()["job_id"]
         return Submission(self.get(job_id), created=True)
 
     # -- workers ---------------------------------------------------------------------------------
@@ -249,8 +247,8 @@ class JobQueue:
                 "UPDATE jobs SET state = 'running', worker = ?, host = ?, started_at = ?, heartbeat_at = ?, "
                 "attempts = attempts + 1, phase = 'starting', step = 0, total = units, fraction = 0, "
                 "eta_seconds = NULL, error = NULL, pid = NULL, finished_at = NULL "
-                "WHERE job_id = (SELECT job_id FROM jobs WHERE state = 'queued' "
-                f"AND json_extract(execution, '$.backend') IN ({placeholders}) ORDER BY job_id LIMIT 1) "
+                "WHERE state = 'queued' AND job_id = (SELECT job_id FROM jobs WHERE state = 'queued' "
+                f"AND {_BACKEND_OF[conn.kind]} IN ({placeholders}) ORDER BY job_id LIMIT 1) "
                 "RETURNING job_id",
                 (worker, this_host(), now, now, *backends),
             ).fetchone()
@@ -313,9 +311,10 @@ class JobQueue:
         now = _now()
         with self._connection() as conn:
             rows = conn.execute(
-                "UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END, "
-                "error = printf('worker lost: %s sent no heartbeat for %d s (killed or machine down); '"
-                " || 'retry resumes from the finished phases', worker, CAST(? - heartbeat_at AS INTEGER)), "
+                "UPDATE jobs SET state = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'failed' END, "
+                "error = 'worker lost: ' || worker || ' sent no heartbeat for ' "
+                "|| CAST(CAST(? - heartbeat_at AS INTEGER) AS TEXT) || ' s (killed or machine down); '"
+                " || 'retry resumes from the finished phases', "
                 "finished_at = ?, eta_seconds = NULL "
                 "WHERE state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < ? RETURNING job_id",
                 (now, now, now - lease),

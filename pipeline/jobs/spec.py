@@ -16,7 +16,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.errors import UserError
 from pipeline.run.config import RunConfig, content_hash
+from pipeline.run.config_file import read_config
 
 
 class Execution(BaseModel):
@@ -79,9 +81,6 @@ def config_from_yaml(text: str, source: str) -> RunConfig:
 
     Raises UserError with the CLI's one-line, field-located message.
     """
-    from pipeline.cli.common import UserError  # pipeline.cli imports every command module: only when needed
-    from pipeline.cli.run_commands import read_config
-
     with tempfile.TemporaryDirectory(prefix="atlas-config-") as tmp:
         path = Path(tmp) / "config.yaml"
         path.write_text(text, encoding="utf-8")
@@ -93,8 +92,6 @@ def config_from_yaml(text: str, source: str) -> RunConfig:
 
 def parse_execution(raw: object, source: str) -> Execution:
     """Execution settings from a mapping (e.g. a YAML file's contents), with a one-line error."""
-    from pipeline.cli.common import UserError
-
     try:
         return Execution.model_validate(raw or {})
     except ValidationError as exc:
@@ -105,8 +102,6 @@ def parse_execution(raw: object, source: str) -> Execution:
 
 def read_execution(path: str) -> Execution:
     """Execution settings from a YAML file (``backend: slurm``, ``partition``, ``gpus_per_node`` …)."""
-    from pipeline.cli.common import UserError
-
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

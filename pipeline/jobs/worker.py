@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.jobs.cluster import dispatch
-from pipeline.jobs.execute import REPO, execute
+from pipeline.jobs.execute import REPO, execute, store_environment
 from pipeline.jobs.queue import DEFAULT_LEASE, JobQueue, WorkerInfo, this_host
+from pipeline.store import redact
 
 #: An embedded worker exits after this many idle seconds (the Runs page restarts it on demand).
 EMBEDDED_IDLE_EXIT = 300.0
@@ -64,7 +65,7 @@ def run_worker(store_path: str | os.PathLike[str], once: bool = False, lease: fl
         return 0
     _stop_on_sigterm()
     name, taken, idle_since = worker_name(), 0, time.monotonic()
-    say(f"worker {name} serving {queue.paths.db}")
+    say(f"worker {name} serving the queue of {redact(queue.store_location)}")
     try:
         while True:
             queue.beat(name, embedded, None)
@@ -114,9 +115,8 @@ def ensure_worker(store_path: str | os.PathLike[str], idle_exit: float = EMBEDDE
     probe.close()
     stamp.touch()
     log = queue.paths.embedded_log.open("a")
-    command = [sys.executable, "-m", "pipeline", "worker", "--store", str(queue.store_path), "--embedded",
-               "--idle-exit", str(idle_exit)]
-    proc = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, close_fds=True)
+    command = [sys.executable, "-m", "pipeline", "worker", "--embedded", "--idle-exit", str(idle_exit)]
+    proc = subprocess.Popen(command, cwd=REPO, env=store_environment(queue.store_location), stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
     log.close()
     return proc.pid

@@ -1,6 +1,7 @@
-"""The results store (SQLite, WAL): schema, validation, batched idempotent writes, import/export."""
+"""The results store (SQLite file or PostgreSQL database): schema, validation, batched idempotent writes, import/export."""
 
-from pipeline.store.db import STORE_ENV, InsertReport, ResultsStore, default_store_path
+from pipeline.store.database import StoreUnavailable, is_url, redact
+from pipeline.store.db import STORE_ENV, InsertReport, ResultsStore, default_store_location
 from pipeline.store.schema import RESULT_COLUMNS, SCHEMA_VERSION
 from pipeline.store.validate import ValidationError, validate_rows
 
@@ -10,7 +11,10 @@ __all__ = [
     "STORE_ENV",
     "InsertReport",
     "ResultsStore",
+    "StoreUnavailable",
     "ValidationError",
-    "default_store_path",
+    "default_store_location",
+    "is_url",
+    "redact",
     "validate_rows",
 ]

@@ -1,16 +1,15 @@
-"""The results store: one SQLite file in WAL mode.
+"""The results store: one SQLite file in WAL mode, or one PostgreSQL database for a team.
 
-WAL lets the dashboard read while a pipeline run or an import writes. Every batch is one
-``BEGIN IMMEDIATE`` transaction, so a killed writer leaves either the whole batch or none of it, and
-rows are keyed by a hash of what they measure, so importing the same thing twice adds nothing.
-Whole-table reads go through a Parquet snapshot beside the file (``snapshot.py``).
+Readers never wait for writers (WAL; PostgreSQL's MVCC), so the dashboard reads while a pipeline run
+or an import writes. Every batch is one write transaction that serialises writers (``database.py``),
+so a killed writer leaves either the whole batch or none of it, and rows are keyed by a hash of what
+they measure, so importing the same thing twice adds nothing. Whole-table reads go through a Parquet
+snapshot (``snapshot.py``).
 """
 
 from __future__ import annotations
 
-import operator
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,21 +20,19 @@ from typing import Any
 import pandas as pd
 
 from pipeline.store import snapshot
+from pipeline.store.database import Connection, Database
 from pipeline.store.schema import RESULT_COLUMNS, migrate
 from pipeline.store.validate import validate_rows
 
-#: Environment variable that overrides the default store file.
+#: Environment variable that overrides the default store: a file path or a ``postgresql://`` URL.
 STORE_ENV = "ATLAS_STORE"
 DEFAULT_STORE = Path(__file__).resolve().parents[2] / "data" / "atlas.db"
-_BUSY_TIMEOUT_MS = 60_000
 _PROGRESS_EVERY = 1_000
-#: Page cache per connection: a large store's indexes stay in memory while a big batch is merged.
-_CACHE_KIB = 64 * 1024
 
 
-def default_store_path() -> Path:
-    """The store file: ``$ATLAS_STORE`` if set, else ``data/atlas.db`` in the checkout."""
-    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+def default_store_location() -> str:
+    """The store: ``$ATLAS_STORE`` if set (a file or a PostgreSQL URL), else ``data/atlas.db`` in the checkout."""
+    return os.environ.get(STORE_ENV) or str(DEFAULT_STORE)
 
 
 @dataclass(frozen=True)
@@ -55,14 +52,13 @@ class InsertReport:
 
 
 _COMPARED = tuple(c for c in RESULT_COLUMNS if c not in ("result_id", "created_at"))
-_CHANGED = " OR ".join(f"results.{c} IS NOT batch.{c}" for c in _COMPARED)
+_CHANGED = " OR ".join(f"results.{c} IS DISTINCT FROM batch.{c}" for c in _COMPARED)
 _COLUMNS = ", ".join(RESULT_COLUMNS)
-# A batch is loaded into a temporary table first, so that counting and merging happen inside SQLite.
-_CREATE_BATCH = f"CREATE TEMP TABLE batch AS SELECT {_COLUMNS} FROM results WHERE 0"
-_LOAD_BATCH = f"INSERT INTO batch VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
+# A batch is loaded into a temporary table first, so that counting and merging happen inside the database.
+_CREATE_BATCH = f"CREATE TEMP TABLE batch AS SELECT {_COLUMNS} FROM results WHERE 1 = 0"
 _COUNT_BATCH = (
-    "SELECT COALESCE(SUM(results.result_id IS NULL), 0), "
-    f"COALESCE(SUM(results.result_id IS NOT NULL AND ({_CHANGED})), 0) "
+    "SELECT COALESCE(SUM(CASE WHEN results.result_id IS NULL THEN 1 ELSE 0 END), 0), "
+    f"COALESCE(SUM(CASE WHEN results.result_id IS NOT NULL AND ({_CHANGED}) THEN 1 ELSE 0 END), 0) "
     "FROM batch LEFT JOIN results ON results.result_id = batch.result_id"
 )
 _INSERT_NEW = (
@@ -71,40 +67,47 @@ _INSERT_NEW = (
 )
 # A changed row is deleted and inserted again (keeping its created_at), so that it gets a new rowid:
 # rows above a snapshot's last rowid are then exactly what changed since (see snapshot.py).
-_REPLACE_CHANGED = (
-    f"INSERT OR REPLACE INTO results ({_COLUMNS}) SELECT "
-    + ", ".join("results.created_at" if c == "created_at" else f"batch.{c}" for c in RESULT_COLUMNS)
-    + f" FROM batch JOIN results ON results.result_id = batch.result_id WHERE {_CHANGED}"
-)
+_KEEP_CREATED = ", ".join("results.created_at" if c == "created_at" else f"batch.{c}" for c in RESULT_COLUMNS)
+_REPLACE_CHANGED = {
+    "sqlite": f"INSERT OR REPLACE INTO results ({_COLUMNS}) SELECT {_KEEP_CREATED} "
+              f"FROM batch JOIN results ON results.result_id = batch.result_id WHERE {_CHANGED}",
+    "postgresql": "WITH results AS (DELETE FROM results USING batch WHERE results.result_id = batch.result_id "
+                  f"AND ({_CHANGED}) RETURNING results.result_id, results.created_at) "
+                  f"INSERT INTO results ({_COLUMNS}) SELECT {_KEEP_CREATED} "
+                  "FROM batch JOIN results ON results.result_id = batch.result_id",
+}
 
 
 class ResultsStore:
-    """Read and write result rows in one SQLite file."""
+    """Read and write result rows in one SQLite file or PostgreSQL database (``location``)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            migrate(conn)
+    def __init__(self, location: str | os.PathLike[str] | None = None) -> None:
+        self.db = Database(location if location is not None else default_store_location())
+        if self.db.path is not None:
+            self.db.path.parent.mkdir(parents=True, exist_ok=True)
+        migrate(self.db)
+        self._store_id: str | None = None
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-        return conn
+    @property
+    def location(self) -> str:
+        """What opens this store again (a path, or a URL that may hold a password: never show it)."""
+        return self.db.location
+
+    @property
+    def name(self) -> str:
+        """The store as shown to people and logs: the path, or the URL without its password."""
+        return self.db.name
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None for a PostgreSQL store)."""
+        return self.db.path
 
     @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """A configured connection, closed afterwards (autocommit; use ``BEGIN`` for transactions)."""
-        conn = self._connect()
-        try:
+    def connection(self) -> Iterator[Connection]:
+        """A connection, closed afterwards (autocommit; ``?`` placeholders on both engines)."""
+        with self.db.connect() as conn:
             yield conn
-        finally:
-            conn.close()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -123,29 +126,24 @@ class ResultsStore:
         """
         valid = validate_rows(rows, first_row_number)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self.connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(_CREATE_BATCH)
-                for start in range(0, len(valid), _PROGRESS_EVERY):
-                    conn.executemany(_LOAD_BATCH, map(_as_tuple, valid[start : start + _PROGRESS_EVERY]))
-                    if progress is not None:
-                        progress(min(start + _PROGRESS_EVERY, len(valid)))
-                n_new, n_updated = conn.execute(_COUNT_BATCH).fetchone()
-                if n_new:
-                    conn.execute(_INSERT_NEW)
-                if n_updated:
-                    conn.execute(_REPLACE_CHANGED)
-                if n_new or n_updated:
-                    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
-                conn.execute(
-                    "INSERT INTO imports (label, n_rows, n_new, n_updated, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (label, len(valid), n_new, n_updated, now),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self.db.write("results") as conn:
+            conn.execute(_CREATE_BATCH)  # dropped with the connection
+            for start in range(0, len(valid), _PROGRESS_EVERY):
+                conn.load("batch", RESULT_COLUMNS, map(_as_tuple, valid[start : start + _PROGRESS_EVERY]))
+                if progress is not None:
+                    progress(min(start + _PROGRESS_EVERY, len(valid)))
+            n_new, n_updated = (int(n) for n in conn.execute(_COUNT_BATCH).fetchone())
+            if n_new:
+                conn.execute(_INSERT_NEW)
+            if n_updated:
+                conn.execute(_REPLACE_CHANGED[conn.kind])
+            if n_new or n_updated:
+                conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                             "WHERE key = 'data_version'")
+            conn.execute(
+                "INSERT INTO imports (label, n_rows, n_new, n_updated, created_at) VALUES (?, ?, ?, ?, ?)",
+                (label, len(valid), n_new, n_updated, now),
+            )
         return InsertReport(len(valid), n_new, n_updated)
 
     # -- reading -------------------------------------------------------------------------------
@@ -153,15 +151,11 @@ class ResultsStore:
     def read_results(self) -> pd.DataFrame:
         """Every stored row as a DataFrame in the schema's column order, typed for analysis.
 
-        Reads the Parquet snapshot beside the store plus the rows written since, and leaves a new
-        snapshot when many rows had to come from SQLite (see ``snapshot.py``).
+        Reads the Parquet snapshot plus the rows written since, and leaves a new snapshot when many
+        rows had to come from the database (see ``snapshot.py``).
         """
-        with self.connection() as conn:
-            conn.execute("BEGIN")  # one read transaction: the snapshot check and the rows agree
-            try:
-                frame, save_as = snapshot.read_all(conn, self.snapshot_path)
-            finally:
-                conn.execute("COMMIT")
+        with self.db.read() as conn:  # one read transaction: the snapshot check and the rows agree
+            frame, save_as = snapshot.read_all(conn, self.snapshot_path)
         if save_as is not None:
             snapshot.write_snapshot(frame, self.snapshot_path, save_as)
         return frame
@@ -178,12 +172,18 @@ class ResultsStore:
 
     @property
     def snapshot_path(self) -> Path:
-        """The Parquet snapshot beside the store file (a cache: safe to delete at any time)."""
-        return snapshot.snapshot_path(self.path)
+        """The Parquet snapshot (a cache: safe to delete at any time): beside a SQLite file, or in this
+        machine's cache folder under the store's id for PostgreSQL."""
+        if self.db.path is not None:
+            return snapshot.snapshot_path(self.db.path)
+        if self._store_id is None:
+            with self.connection() as conn:
+                self._store_id = snapshot.store_id(conn)
+        return snapshot.cached_snapshot_path(self._store_id)
 
     def count(self) -> int:
         with self.connection() as conn:
-            return conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
 
     def data_version(self) -> int:
         """A counter bumped by every batch that changed rows: a cache key for readers."""
@@ -192,17 +192,17 @@ class ResultsStore:
 
     def schema_version(self) -> int:
         with self.connection() as conn:
-            return conn.execute("PRAGMA user_version").fetchone()[0]
+            return conn.version("results")
 
     def integrity_problems(self) -> list[str]:
-        """SQLite's integrity check plus the store's own invariants; empty when healthy."""
-        with self.connection() as conn:
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        """The engine's integrity check (SQLite) plus the store's own invariants; empty when healthy."""
+        with self.db.read() as conn:
+            problems = conn.integrity_problems()
             dupes = conn.execute(
-                "SELECT COUNT(*) FROM (SELECT result_id FROM results GROUP BY result_id HAVING COUNT(*) > 1)"
+                "SELECT COUNT(*) FROM (SELECT result_id FROM results GROUP BY result_id HAVING COUNT(*) > 1) AS dupes"
             ).fetchone()[0]
-            imported = conn.execute("SELECT COALESCE(SUM(n_new), 0) FROM imports").fetchone()[0]
-            stored = conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            imported = int(conn.execute("SELECT COALESCE(SUM(n_new), 0) FROM imports").fetchone()[0])
+            stored = int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
         if dupes:
             problems.append(f"{dupes} duplicated result ids")
         if imported != stored:
@@ -210,5 +210,12 @@ class ResultsStore:
         return problems
 
 
-#: A validated row as the parameters of ``_LOAD_BATCH`` (sqlite3 stores a bool as 0/1).
-_as_tuple = operator.itemgetter(*RESULT_COLUMNS)
+_FLAGS = tuple(i for i, c in enumerate(RESULT_COLUMNS) if c in ("mlm_cotraining", "uncertain", "test_artifact"))
+
+
+def _as_tuple(row: Mapping[str, Any]) -> list[Any]:
+    """A validated row as a batch row: flags as 0/1, as both engines store them."""
+    values = [row[c] for c in RESULT_COLUMNS]
+    for i in _FLAGS:
+        values[i] = int(values[i])
+    return values

@@ -1,12 +1,14 @@
 """The results schema (DESIGN.md) and its migrations.
 
-One row per measured number. The schema version is SQLite's ``PRAGMA user_version``; each migration
-is applied once, in order, inside one transaction, so a store is always at a known version.
+One row per measured number. Both engines run the same migrations (their few engine-specific words
+come from ``database.WORDS``); the version is SQLite's ``PRAGMA user_version`` or PostgreSQL's
+``atlas_versions`` row. Each migration is applied once, in order, inside one transaction, so a store
+is always at a known version.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from pipeline.store.database import Connection, Database, statements
 
 #: Columns of the results table in DESIGN.md order, then the provenance columns.
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -89,24 +91,24 @@ CREATE TABLE results (
     provenance TEXT NOT NULL,
     model TEXT NOT NULL,
     model_label TEXT NOT NULL,
-    model_params INTEGER,
+    model_params {bigint},
     intermediate_task TEXT NOT NULL,
     intermediate_languages TEXT NOT NULL,
     mlm_cotraining INTEGER NOT NULL CHECK (mlm_cotraining IN (0, 1)),
     target_task TEXT NOT NULL,
     language TEXT NOT NULL,
     metric TEXT NOT NULL,
-    value REAL NOT NULL CHECK (value >= 0 AND value <= 100),
+    value {real} NOT NULL CHECK (value >= 0 AND value <= 100),
     split TEXT NOT NULL,
     setting TEXT NOT NULL,
-    seed INTEGER,
+    seed {bigint},
     perturbation TEXT NOT NULL,
     baseline_run_id TEXT,
-    printed_delta REAL,
+    printed_delta {real},
     uncertain INTEGER NOT NULL CHECK (uncertain IN (0, 1)),
     test_artifact INTEGER NOT NULL CHECK (test_artifact IN (0, 1)),
     notes TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL{rowid}
 );
 CREATE INDEX results_target_lang ON results (target_task, language, metric);
 CREATE INDEX results_model ON results (model, intermediate_task);
@@ -114,7 +116,7 @@ CREATE INDEX results_run ON results (run_id);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta (key, value) VALUES ('data_version', '0');
 CREATE TABLE imports (
-    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    import_id {autoid},
     label TEXT NOT NULL,
     n_rows INTEGER NOT NULL,
     n_new INTEGER NOT NULL,
@@ -124,7 +126,7 @@ CREATE TABLE imports (
 """
 
 # A random id per store file: a Parquet snapshot (snapshot.py) names the store it was read from.
-_V2 = "INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))"
+_V2 = "INSERT INTO meta (key, value) VALUES ('store_id', {random_id})"
 
 #: (version, SQL) pairs; append new migrations, never edit an applied one. A migration that rewrites
 #: rows must also bump ``meta.data_version`` (readers cache on it).
@@ -133,28 +135,31 @@ MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+COMPONENT = "results"
+
+
+def migrate(db: Database) -> int:
     """Bring the database to ``SCHEMA_VERSION``; returns the version it started at.
 
     Refuses a database written by a newer Transfer Atlas rather than guessing at its schema. A store
     that is already current is not locked, so opening one never waits behind a running writer.
     """
-    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-        return SCHEMA_VERSION
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        start = conn.execute("PRAGMA user_version").fetchone()[0]
+    with db.connect() as conn:
+        if conn.version(COMPONENT) == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+    with db.write("schema", "results") as conn:
+        start = conn.version(COMPONENT)
         if start > SCHEMA_VERSION:
             raise RuntimeError(
                 f"the store has schema version {start}, newer than this Transfer Atlas ({SCHEMA_VERSION}); upgrade"
             )
         for version, sql in MIGRATIONS:
             if version > start:
-                for statement in filter(str.strip, sql.split(";")):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+                _apply(conn, sql.format_map(db.words))
+                conn.set_version(COMPONENT, version)
     return start
+
+
+def _apply(conn: Connection, sql: str) -> None:
+    for statement in statements(sql):
+        conn.execute(statement)

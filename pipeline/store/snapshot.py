@@ -1,21 +1,21 @@
-"""Reading the whole results table fast: a Parquet snapshot beside the store plus the rows written since.
+"""Reading the whole results table fast: a Parquet snapshot plus the rows written since.
 
-Turning a million SQLite rows into Python objects takes seconds; reading them from Parquet takes a
-fraction of that. So a reader keeps a snapshot of what it read next to the store, and the next
-reader (in any process) reads the snapshot and only the rows written after it. That is exact
-because rows are only ever appended: a changed row is deleted and inserted again (see ``db.py``), so
-the rows with a rowid above the snapshot's last one are precisely the new and changed ones.
+Turning a million database rows into Python objects takes seconds; reading them from Parquet takes a
+fraction of that. So a reader keeps a snapshot of what it read (next to a SQLite store; in this
+machine's cache folder, named by the store's id, for a PostgreSQL one), and the next reader (in any
+process) reads the snapshot and only the rows written after it. That is exact because rows are only
+ever appended: a changed row is deleted and inserted again (see ``db.py``), so the rows with a rowid
+above the snapshot's last one are precisely the new and changed ones.
 
 A snapshot names the store it was read from (a random id made when the store was created), so a
 re-created store never matches an old file; one that does not add up to the store's row count is
-not trusted. Writing it is best-effort: a read-only or full disk only means reading from SQLite.
+not trusted. Writing it is best-effort: a read-only or full disk only means reading from the database.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,11 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.store.database import Connection
 from pipeline.store.schema import PANDAS_DTYPES, RESULT_COLUMNS
 
+#: Folder for the snapshots of PostgreSQL stores (default: ``$XDG_CACHE_HOME`` or ``~/.cache``, then transfer-atlas).
+CACHE_ENV = "ATLAS_CACHE_DIR"
 SUFFIX = ".snapshot.parquet"
 _METADATA_KEY = b"transfer_atlas"
-#: Write a new snapshot when at least this many rows (and this share of them) came from SQLite.
+#: Write a new snapshot when at least this many rows (and this share of them) came from the database.
 _REWRITE_ROWS = 10_000
 _REWRITE_SHARE = 0.05
 _FETCH_ROWS = 100_000
@@ -47,23 +50,29 @@ def snapshot_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + SUFFIX)
 
 
-def current_state(conn: sqlite3.Connection) -> StoreState:
+def cached_snapshot_path(store_id: str) -> Path:
+    """Where this machine keeps the snapshot of a database store (its id is random per store)."""
+    base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "transfer-atlas"
+    return Path(base) / "snapshots" / f"{store_id}{SUFFIX}"
+
+
+def store_id(conn: Connection) -> str:
+    return str(conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
+
+
+def current_state(conn: Connection) -> StoreState:
     """The store's state as seen by ``conn``'s read transaction."""
-    store_id = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
-    schema_version = conn.execute("PRAGMA user_version").fetchone()[0]
-    last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM results").fetchone()[0]
+    last_rowid = int(conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM results").fetchone()[0])
     # The import log counts every stored row (an invariant integrity_problems() checks), cheaper than COUNT(*).
-    n_rows = conn.execute("SELECT COALESCE(SUM(n_new), 0) FROM imports").fetchone()[0]
-    return StoreState(store_id, schema_version, last_rowid, n_rows)
+    n_rows = int(conn.execute("SELECT COALESCE(SUM(n_new), 0) FROM imports").fetchone()[0])
+    return StoreState(store_id(conn), conn.version("results"), last_rowid, n_rows)
 
 
-def read_rows(conn: sqlite3.Connection, after_rowid: int = 0) -> pd.DataFrame:
+def read_rows(conn: Connection, after_rowid: int = 0) -> pd.DataFrame:
     """Rows with a rowid above ``after_rowid``, in rowid order, typed for analysis."""
-    cursor = conn.execute(
-        f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid > ? ORDER BY rowid", (after_rowid,)
-    )
+    query = f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid > ? ORDER BY rowid"
     chunks = []
-    while rows := cursor.fetchmany(_FETCH_ROWS):  # chunks bound the memory of Python row objects
+    for rows in conn.stream(query, (after_rowid,), _FETCH_ROWS):  # chunks bound the memory of Python rows
         chunks.append(_typed(pd.DataFrame.from_records(rows, columns=RESULT_COLUMNS)))
     if not chunks:
         return _typed(pd.DataFrame(columns=RESULT_COLUMNS))
@@ -74,10 +83,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(PANDAS_DTYPES)
 
 
-def read_all(conn: sqlite3.Connection, path: Path) -> tuple[pd.DataFrame, StoreState | None]:
+def read_all(conn: Connection, path: Path) -> tuple[pd.DataFrame, StoreState | None]:
     """Every row as of ``conn``'s read transaction, and the state to save a new snapshot under (or None)."""
     state = current_state(conn)
-    frame, from_sqlite = None, 0
+    frame, from_database = None, 0
     base = _read_snapshot(path, state)
     if base is not None:
         snapshot, last_rowid = base
@@ -85,11 +94,11 @@ def read_all(conn: sqlite3.Connection, path: Path) -> tuple[pd.DataFrame, StoreS
         frame = snapshot
         if len(delta):  # a changed row is in both: keep its new version
             frame = pd.concat([snapshot[~snapshot["result_id"].isin(delta["result_id"])], delta], ignore_index=True)
-        from_sqlite = len(delta)
+        from_database = len(delta)
     if frame is None or len(frame) != state.n_rows:  # no snapshot, or one that does not add up
         frame = read_rows(conn)
-        from_sqlite = len(frame)
-    worth_saving = from_sqlite >= max(_REWRITE_ROWS, _REWRITE_SHARE * len(frame))
+        from_database = len(frame)
+    worth_saving = from_database >= max(_REWRITE_ROWS, _REWRITE_SHARE * len(frame))
     return frame, state if worth_saving else None
 
 
@@ -179,6 +188,7 @@ def write_snapshot(frame: pd.DataFrame, path: Path, state: StoreState) -> None:
     metadata = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(asdict(state)).encode()}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(path)
         pq.write_table(table.replace_schema_metadata(metadata), temporary)
         os.replace(temporary, path)
