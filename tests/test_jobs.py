@@ -1,5 +1,6 @@
-"""The run queue with real parts: a real SQLite queue, real worker processes running the tiny pipeline end to
-end, concurrent claimers, cancel, a worker killed mid-job, retry from checkpoints, submitit's local executor."""
+"""The run queue with real parts, on both engines (a SQLite file; a PostgreSQL database): real worker processes
+running the tiny pipeline end to end, concurrent claimers, cancel, a worker killed mid-job, retry from
+checkpoints, submitit's local executor."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
                           env=os.environ.copy(), timeout=WAIT_S, **kwargs)
 
 
-def start_worker(store: Path, *args: str) -> subprocess.Popen:
+def start_worker(store: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--store", str(store), "--poll", "0.2", *args],
                             cwd=REPO, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
@@ -71,8 +72,8 @@ def alive(pid: int) -> bool:
 
 
 def test_a_worker_runs_a_job_end_to_end_and_an_identical_submission_offers_its_results(
-        tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+        tiny_assets: Path, tmp_path: Path, store_location: str) -> None:
+    store = store_location
     text = config_yaml(tiny_assets, tmp_path, **SMALL)
     first = submit(store, text, "small.yaml")
     assert first.created and first.job.state == "queued"
@@ -96,8 +97,9 @@ def test_a_worker_runs_a_job_end_to_end_and_an_identical_submission_offers_its_r
     assert forced.created and forced.job.state == "queued"
 
 
-def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(
+        tiny_assets: Path, tmp_path: Path, store_location: str) -> None:
+    store = store_location
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(config_yaml(tiny_assets, tmp_path, **SMALL), encoding="utf-8")
     bad.write_text(config_yaml(tiny_assets, tmp_path, **{**SMALL, "targets": {"xnli": {"languages": ["xx"]}}}))
@@ -111,8 +113,8 @@ def test_the_cli_submits_lists_and_refuses_an_invalid_config_with_its_message(ti
     assert "queued" in listed.stdout and "tiny-cpu" in listed.stdout
 
 
-def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, tiny_assets: Path) -> None:
-    store = tmp_path / "atlas.db"
+def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, tiny_assets: Path, store_location: str) -> None:
+    store = store_location
     queue = JobQueue(store)
     n_jobs, n_claimers = 40, 4
     for seed in range(n_jobs):
@@ -136,8 +138,8 @@ def test_concurrent_workers_claim_every_job_exactly_once(tmp_path: Path, tiny_as
 
 
 def test_cancel_of_a_running_job_kills_its_process_group_and_marks_it_cancelled(
-        tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+        tiny_assets: Path, tmp_path: Path, store_location: str) -> None:
+    store = store_location
     job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SLOW), "slow.yaml").job.job_id
     queue = JobQueue(store)
     worker = start_worker(store, "--once")
@@ -154,8 +156,8 @@ def test_cancel_of_a_running_job_kills_its_process_group_and_marks_it_cancelled(
 
 
 def test_a_killed_worker_leaves_the_job_failed_with_whole_batches_and_retry_resumes(
-        tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+        tiny_assets: Path, tmp_path: Path, store_location: str) -> None:
+    store = store_location
     job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SLOW), "slow.yaml").job.job_id
     queue = JobQueue(store)
     worker = start_worker(store)
@@ -183,8 +185,9 @@ def test_a_killed_worker_leaves_the_job_failed_with_whole_batches_and_retry_resu
     assert set(ResultsStore(store).read_results().target_task) == {"tatoeba", "xnli"}
 
 
-def test_retry_requeues_only_failed_or_cancelled_jobs(tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+def test_retry_requeues_only_failed_or_cancelled_jobs(
+        tiny_assets: Path, tmp_path: Path, store_location: str) -> None:
+    store = store_location
     queue = JobQueue(store)
     job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SMALL), "small.yaml").job.job_id
     with pytest.raises(JobError, match="only failed or cancelled"):
@@ -196,8 +199,8 @@ def test_retry_requeues_only_failed_or_cancelled_jobs(tiny_assets: Path, tmp_pat
     assert queue.claim("w").job_id == job_id
 
 
-def test_only_one_embedded_worker_serves_a_queue(tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
+def test_only_one_embedded_worker_serves_a_queue(tmp_path: Path, store_location: str) -> None:
+    store = store_location
     first = start_worker(store, "--embedded")
     try:
         deadline = time.monotonic() + WAIT_S

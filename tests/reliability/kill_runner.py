@@ -7,7 +7,8 @@ named as its arguments, then serves requests read from stdin, one JSON object pe
 child exists (so a test can also kill it from outside) and ``{"status": ...}`` when it has ended
 (its exit code, or minus the signal that ended it).
 
-The child counts the SQL statements SQLite starts (a trace callback on every connection) and, but
+The child counts the SQL statements it starts (SQLite's trace callback on every connection; for
+PostgreSQL, every statement and COPY psycopg sends) and, but
 for ``sql``, the Python function calls (a profile hook). With ``kind`` ``sql`` it kills itself with
 SIGKILL just before the N-th statement runs; with ``call`` at the N-th Python call. Before dying it
 writes to ``report`` where it was: inside the write transaction (after ``BEGIN``, before ``COMMIT``
@@ -40,7 +41,7 @@ class KillSwitch:
     def __init__(self, kind: str, at: int, report: Path) -> None:
         self.kind, self.at, self.report = kind, at, report
         self.state: dict[str, Any] = {"sql": 0, "calls": 0, "inside": False, "begin": None, "commit": None,
-                                      "calls_at_commit": None}
+                                      "calls_at_commit": None, "committing": False}
 
     def install(self) -> None:
         connect = sqlite3.connect
@@ -51,14 +52,43 @@ class KillSwitch:
             return conn
 
         sqlite3.connect = traced_connect
+        self._trace_postgres()
         if self.kind != "sql":
             sys.setprofile(self.on_event)
 
+    def _trace_postgres(self) -> None:
+        import psycopg
+
+        execute, copy = psycopg.Connection.execute, psycopg.Cursor.copy
+
+        def traced_execute(conn: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            # Counted before it is sent (a kill point is "just before"), marked once the server has done it:
+            # a COMMIT counts as done only when it returned, unlike SQLite's, which runs inside the callback.
+            self.count(str(query))
+            # Killed while a COMMIT is on the wire, the server may or may not have committed: say so.
+            self.state["committing"] = str(query).lstrip().upper().startswith("COMMIT")
+            result = execute(conn, query, *args, **kwargs)
+            self.state["committing"] = False
+            self.mark(str(query))
+            return result
+
+        def traced_copy(cursor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count(str(statement))
+            return copy(cursor, statement, *args, **kwargs)
+
+        psycopg.Connection.execute, psycopg.Cursor.copy = traced_execute, traced_copy
+
     def on_statement(self, sql: str) -> None:
-        state = self.state
-        state["sql"] += 1
-        if self.kind == "sql" and state["sql"] == self.at:
+        self.count(sql)
+        self.mark(sql)
+
+    def count(self, sql: str) -> None:
+        self.state["sql"] += 1
+        if self.kind == "sql" and self.state["sql"] == self.at:
             self.die()
+
+    def mark(self, sql: str) -> None:
+        state = self.state
         word = sql.lstrip()[:8].upper()
         if word.startswith("BEGIN"):
             state["inside"], state["begin"] = True, state["sql"]

@@ -38,7 +38,7 @@ def _wait_for_go(sync: Path, name: str) -> None:
         time.sleep(0.01)
 
 
-def write(store_path: Path, sync: Path, writer: int, n_batches: int) -> None:
+def write(store_path: str, sync: Path, writer: int, n_batches: int) -> None:
     batches = [batch_rows(writer, b) for b in range(n_batches)]
     store = ResultsStore(store_path)
     _wait_for_go(sync, f"writer{writer}")
@@ -46,7 +46,7 @@ def write(store_path: Path, sync: Path, writer: int, n_batches: int) -> None:
         store.insert_results(rows, label=f"writer{writer}")
 
 
-def read(store_path: Path, sync: Path) -> None:
+def read(store_path: str, sync: Path) -> None:
     """Read until told to stop; report every partial batch or duplicate row seen."""
     store = ResultsStore(store_path)
     _wait_for_go(sync, "reader")
@@ -75,7 +75,7 @@ def read(store_path: Path, sync: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("role", choices=["writer", "reader"])
-    parser.add_argument("store", type=Path)
+    parser.add_argument("store", help="a SQLite file or a PostgreSQL URL")
     parser.add_argument("sync", type=Path)
     parser.add_argument("writer", type=int, nargs="?", default=0)
     parser.add_argument("--batches", type=int, default=10)

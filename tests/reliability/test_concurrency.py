@@ -1,4 +1,4 @@
-"""Concurrency: 4 writer processes insert 10,000 rows each (10 batches) while a reader reads without pause.
+"""Concurrency, on both engines: 4 writer processes insert 10,000 rows each (10 batches) while a reader reads without pause.
 
 No row is lost, no writer sees "database is locked" (or any other error), and the reader never sees
 part of a batch: every run id it sees has all of its batch's rows, through ``read_results()`` (the
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from pipeline.store import ResultsStore
+from tests.backends import Stores
 from tests.conftest import REPO
 from tests.reliability.store_workers import BATCH_ROWS
 
@@ -27,8 +28,8 @@ def _start(*args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_four_writers_and_a_reader_lose_nothing_and_never_see_half_a_batch(tmp_path: Path) -> None:
-    store_path, sync = tmp_path / "atlas.db", tmp_path / "sync"
+def test_four_writers_and_a_reader_lose_nothing_and_never_see_half_a_batch(tmp_path: Path, stores: Stores) -> None:
+    store_path, sync = stores.new(), tmp_path / "sync"
     sync.mkdir()
     ResultsStore(store_path)
     writers = [_start("writer", str(store_path), str(sync), str(w), "--batches", str(N_BATCHES))
