@@ -143,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     store = fill_store(args.store, args.rows)
-    print(f"{store.count():,} synthetic rows -> {store.path} in {time.perf_counter() - start:.1f} s")
+    print(f"{store.count():,} synthetic rows -> {store.name} in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

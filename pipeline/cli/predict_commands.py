@@ -15,8 +15,8 @@ import pandas as pd
 from pipeline.analysis.correlation import source_distances
 from pipeline.analysis.language_features import TARGET_LABELS, TARGETS, language_frame, target_values
 from pipeline.analysis.transfer_predictor import PREDICTORS, predict_transfer
-from pipeline.cli.common import UserError, add_store_argument
-from pipeline.store import ResultsStore, default_store_path
+from pipeline.cli.common import UserError, add_store_argument, store_location
+from pipeline.store import ResultsStore, is_url, redact
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, TargetTask, get_target_task, resolve_intermediate_label
 from pipeline.typology import DISTANCE_TYPES, SOURCES, benchmark_languages, distance_table, get_language
 from pipeline.typology.pretraining import corpus_of, pretraining_sizes
@@ -34,17 +34,17 @@ def _one(rows: pd.DataFrame, column: str, wanted: str | None, preferred: str | N
 
 def _rows(args: argparse.Namespace) -> tuple[TargetTask, pd.DataFrame]:
     """The task and its per-language rows of one model, setting, split, metric and perturbation (all conditions)."""
-    path = Path(args.store) if args.store else default_store_path()
-    if not path.exists():
-        raise UserError(f"no store at {path}; import the shipped results first: python -m pipeline import-published")
+    location = store_location(args)
+    if not is_url(location) and not Path(location).exists():
+        raise UserError(f"no store at {location}; import the shipped results first: python -m pipeline import-published")
     try:
         task = get_target_task(args.task)
     except (KeyError, ValueError) as exc:
         raise UserError(f"--task: {exc}") from None
-    results = ResultsStore(path).read_results()
+    results = ResultsStore(location).read_results()
     rows = results[(results["target_task"] == task.id) & (results["language"] != LANGUAGE_MEAN)]
     if rows.empty:
-        raise UserError(f"the store {path} has no per-language {task.id} results")
+        raise UserError(f"the store {redact(location)} has no per-language {task.id} results")
     rows = _one(rows, "model", args.model, None, "--model")
     rows = _one(rows, "setting", args.setting, "zero-shot", "--setting")
     rows = _one(rows, "split", args.split, "test", "--split")
