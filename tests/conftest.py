@@ -33,11 +33,10 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def stores(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
     """Fresh stores of each engine (the test runs once per engine); PostgreSQL ones are dropped afterwards.
 
-    Job files and snapshots of PostgreSQL stores go to this test's folder, not the user's cache.
+    Job files, examples and snapshots of PostgreSQL stores go to this test's folder, not the user's cache.
     """
     skip_without(request.param)
-    monkeypatch.setenv("ATLAS_JOBS_DIR", str(tmp_path / "jobs"))
-    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ATLAS_WORK_DIR", str(tmp_path / "work"))
     made = Stores(request.param, tmp_path)
     yield made
     made.close()

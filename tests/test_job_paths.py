@@ -15,9 +15,9 @@ from pipeline.testing.configs import TINY_CONFIG
 def test_the_default_store_keeps_its_job_files_in_the_work_folder(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(WORK_ENV, str(tmp_path / "work"))
-    paths = JobPaths(CHECKOUT / "data" / "atlas.db")
+    paths = JobPaths.for_store(CHECKOUT / "data" / "atlas.db")
     assert paths.root == tmp_path / "work" / "jobs" / "atlas" and not inside_checkout(paths.runs)
-    assert JobPaths(tmp_path / "team.db").root == tmp_path / "cache" / "jobs" / "team", "a store elsewhere: beside it"
+    assert JobPaths.for_store(tmp_path / "team.db").root == tmp_path / "cache" / "jobs" / "team", "a store elsewhere: beside it"
 
 
 def test_a_config_writing_into_the_checkout_is_moved_and_keeps_its_run_ids(tmp_path: Path) -> None:

@@ -40,12 +40,16 @@ from pipeline.examples.records import (
     has_examples,
     typed,
 )
+from pipeline.store.database import is_url
+from pipeline.store.places import database_folder, work_root
 
 if TYPE_CHECKING:
     from datasets import Dataset
     from transformers import PreTrainedTokenizerBase
 
-#: Environment variable naming the examples folder (default: beside the store file).
+    from pipeline.store import ResultsStore
+
+#: Environment variable naming the examples folder (default: beside the store file; see ``examples_root``).
 EXAMPLES_ENV = "ATLAS_EXAMPLES"
 _SUFFIX = ".examples"
 _METADATA_KEY = b"transfer_atlas_examples"
@@ -57,13 +61,14 @@ class ExamplesError(ValueError):
     """Examples that are not stored, or a file that is not what it should be; the message says which."""
 
 
-def examples_root(store_path: str | os.PathLike[str] | None) -> Path:
-    """Where the examples of the store at ``store_path`` live: ``$ATLAS_EXAMPLES``, else ``<store>.examples``."""
+def examples_root(store_location: str | os.PathLike[str]) -> Path:
+    """Where the examples of a store live: ``$ATLAS_EXAMPLES``, else ``<store file>.examples``, else (a
+    PostgreSQL store) ``<work folder>/examples/<database>-<hash>``."""
     if os.environ.get(EXAMPLES_ENV):
         return Path(os.environ[EXAMPLES_ENV])
-    if store_path is None:
-        raise ExamplesError(f"a store without a file keeps its examples where ${EXAMPLES_ENV} says; it is not set")
-    path = Path(store_path)
+    if is_url(store_location):
+        return work_root() / "examples" / database_folder(str(store_location))
+    path = Path(store_location)
     return path.with_name(path.name + _SUFFIX)
 
 
@@ -182,9 +187,9 @@ class ExampleStore:
         return typed(pd.concat([predictions, attributes[wanted]], axis=1))
 
 
-def examples_of(store: object) -> ExampleStore:
-    """The example store beside a results store (one with a file; else ``$ATLAS_EXAMPLES``)."""
-    return ExampleStore(examples_root(getattr(store, "path", None)))
+def examples_of(store: ResultsStore) -> ExampleStore:
+    """The example store of a results store (see ``examples_root``)."""
+    return ExampleStore(examples_root(store.location))
 
 
 class ExampleSink:

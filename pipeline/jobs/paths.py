@@ -8,31 +8,26 @@ files (the config snapshot, the log, the run's outputs, submitit's folder) live 
 default ``data/atlas.db``): Streamlit watches the checkout recursively from ``app.py``'s folder, and a
 run's thousands of files there flood its watcher, so they go to the work folder ``$ATLAS_WORK_DIR``
 (default ``~/.cache/transfer-atlas``). A PostgreSQL store's go to ``$ATLAS_JOBS_DIR``, else
-``<work folder>/jobs/<database>-<hash>``: on SLURM, a folder the nodes share (plain files only, which
+``<work folder>/jobs/<database>-<hash>`` (``places.py``): on SLURM, a folder the nodes share (plain files only, which
 are safe on a network file system).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.store.database import is_url, redact
+from pipeline.store.database import is_url
+from pipeline.store.places import WORK_ENV, database_folder, work_root
 
 #: The checkout: the folder Streamlit watches when it serves ``app.py``.
 CHECKOUT = Path(__file__).resolve().parents[2]
-WORK_ENV = "ATLAS_WORK_DIR"
 JOBS_DIR_ENV = "ATLAS_JOBS_DIR"
-
-
-def work_root() -> Path:
-    """Where jobs of a store inside the checkout write: ``$ATLAS_WORK_DIR``, else ``~/.cache/transfer-atlas``."""
-    return Path(os.environ.get(WORK_ENV) or Path.home() / ".cache" / "transfer-atlas")
+__all__ = ["CHECKOUT", "JOBS_DIR_ENV", "WORK_ENV", "JobPaths", "inside_checkout", "outputs_outside_checkout",
+           "work_root"]
 
 
 def inside_checkout(path: Path | str) -> bool:
@@ -70,9 +65,7 @@ class JobPaths:
             return cls(location, base / "jobs" / path.stem)
         if os.environ.get(JOBS_DIR_ENV):
             return cls(location, Path(os.environ[JOBS_DIR_ENV]))
-        database = urlsplit(location).path.strip("/") or "atlas"
-        digest = hashlib.sha256(redact(location).encode()).hexdigest()[:8]
-        return cls(location, work_root() / "jobs" / f"{database}-{digest}")
+        return cls(location, work_root() / "jobs" / database_folder(location))
 
     @property
     def db(self) -> str:

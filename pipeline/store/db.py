@@ -173,7 +173,7 @@ class ResultsStore:
     @property
     def snapshot_path(self) -> Path:
         """The Parquet snapshot (a cache: safe to delete at any time): beside a SQLite file, or in this
-        machine's cache folder under the store's id for PostgreSQL."""
+        machine's work folder under the store's id for PostgreSQL."""
         if self.db.path is not None:
             return snapshot.snapshot_path(self.db.path)
         if self._store_id is None:

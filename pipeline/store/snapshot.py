@@ -2,7 +2,7 @@
 
 Turning a million database rows into Python objects takes seconds; reading them from Parquet takes a
 fraction of that. So a reader keeps a snapshot of what it read (next to a SQLite store; in this
-machine's cache folder, named by the store's id, for a PostgreSQL one), and the next reader (in any
+machine's work folder, named by the store's id, for a PostgreSQL one), and the next reader (in any
 process) reads the snapshot and only the rows written after it. That is exact because rows are only
 ever appended: a changed row is deleted and inserted again (see ``db.py``), so the rows with a rowid
 above the snapshot's last one are precisely the new and changed ones.
@@ -24,10 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.store.database import Connection
+from pipeline.store.places import work_root
 from pipeline.store.schema import PANDAS_DTYPES, RESULT_COLUMNS
 
-#: Folder for the snapshots of PostgreSQL stores (default: ``$XDG_CACHE_HOME`` or ``~/.cache``, then transfer-atlas).
-CACHE_ENV = "ATLAS_CACHE_DIR"
 SUFFIX = ".snapshot.parquet"
 _METADATA_KEY = b"transfer_atlas"
 #: Write a new snapshot when at least this many rows (and this share of them) came from the database.
@@ -52,8 +51,7 @@ def snapshot_path(store_path: Path) -> Path:
 
 def cached_snapshot_path(store_id: str) -> Path:
     """Where this machine keeps the snapshot of a database store (its id is random per store)."""
-    base = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "transfer-atlas"
-    return Path(base) / "snapshots" / f"{store_id}{SUFFIX}"
+    return work_root() / "snapshots" / f"{store_id}{SUFFIX}"
 
 
 def store_id(conn: Connection) -> str:
