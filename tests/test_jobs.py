@@ -215,9 +215,18 @@ def test_only_one_embedded_worker_serves_a_queue(tmp_path: Path, store_location:
     assert JobQueue(store).live_workers() == []
 
 
+def test_a_slurm_job_is_refused_a_sqlite_store_unless_the_execution_opts_in(tiny_assets: Path, tmp_path: Path) -> None:
+    store, text = tmp_path / "atlas.db", config_yaml(tiny_assets, tmp_path, **SMALL)
+    with pytest.raises(UserError, match="use a PostgreSQL store .* allow_sqlite_store: true"):
+        submit(store, text, "small.yaml", Execution(backend="slurm"))
+    assert JobQueue(store).jobs() == []
+    assert submit(store, text, "small.yaml", Execution(backend="slurm", allow_sqlite_store=True)).created
+
+
 def test_a_slurm_backend_job_runs_through_submitit_local_executor(tiny_assets: Path, tmp_path: Path) -> None:
-    store = tmp_path / "atlas.db"
-    cluster = Execution(backend="slurm", partition="gpu", gpus_per_node=0, cpus_per_task=1, timeout_min=10)
+    store = tmp_path / "atlas.db"  # one machine: the opt-in is true here
+    cluster = Execution(backend="slurm", partition="gpu", gpus_per_node=0, cpus_per_task=1, timeout_min=10,
+                        allow_sqlite_store=True)
     job_id = submit(store, config_yaml(tiny_assets, tmp_path, **SMALL), "small.yaml", cluster).job.job_id
     assert run_worker(store, once=True, cluster="local", say=lambda _: None) == 1
     queue = JobQueue(store)

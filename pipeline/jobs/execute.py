@@ -30,7 +30,7 @@ from pipeline.jobs.progress import (
     read_tail,
     tail,
 )
-from pipeline.jobs.queue import Job, JobQueue, signal_group
+from pipeline.jobs.queue import Job, JobQueue, signal_group, this_host
 from pipeline.jobs.results import batches_done, last_import, rows_of
 from pipeline.jobs.spec import config_from_yaml
 from pipeline.run.artifacts import atomic_path
@@ -57,8 +57,10 @@ def store_environment(store: str) -> dict[str, str]:
     return {**os.environ, STORE_ENV: store}
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: be killed when the watcher dies (Linux), whatever killed it."""
+def _prepare_child() -> None:
+    """In the child before exec: be killed when the watcher dies (Linux), whatever killed it; ignore SIGUSR2,
+    submitit's early warning of a SLURM time limit (SLURM stops the run with SIGTERM at the limit)."""
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (AttributeError, OSError):  # not Linux: the heartbeat lease still marks the job lost
@@ -89,9 +91,12 @@ def _config_error(job: Job) -> str | None:
 
 
 def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
-            on_poll: Callable[[], None] | None = None) -> str:
+            on_poll: Callable[[], None] | None = None, stopped_outside: Callable[[], bool] | None = None) -> str:
     """Run ``job`` (claimed by ``worker``) to its end; returns the final state ('lost' if another process
-    took the job over, e.g. after this worker missed its lease). ``on_poll`` runs every ``poll`` seconds."""
+    took the job over, e.g. after this worker missed its lease). ``on_poll`` runs every ``poll`` seconds.
+
+    ``stopped_outside()`` is true once whoever hosts the run (SLURM: a time limit, an scancel) has told it
+    to stop: the record is then left open ('stopped') for the worker that asks SLURM why."""
     paths, store = queue.paths, ResultsStore(queue.store_location)
     problem = _config_error(job)
     if problem is not None:  # e.g. a registry change since submission
@@ -109,9 +114,9 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
         proc = subprocess.Popen(run_command(config_path, job.execution.preflight), cwd=REPO,
                                 env=store_environment(queue.store_location), stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=_die_with_parent)
+                                preexec_fn=_prepare_child)
     try:
-        return _watch(queue, job, worker, proc, store, marker, log_path, poll, on_poll)
+        return _watch(queue, job, worker, proc, store, marker, log_path, poll, on_poll, stopped_outside)
     except BaseException:  # the worker itself is being stopped (Ctrl-C, SIGTERM): take the run down with it
         stop(proc)
         queue.finish(job.job_id, worker, "failed", error="the worker was stopped while the job ran; "
@@ -120,9 +125,11 @@ def execute(queue: JobQueue, job: Job, worker: str, poll: float = POLL_SECONDS,
 
 
 def _watch(queue: JobQueue, job: Job, worker: str, proc: subprocess.Popen, store: ResultsStore, marker: int,
-           log_path: Path, poll: float, on_poll: Callable[[], None] | None) -> str:
+           log_path: Path, poll: float, on_poll: Callable[[], None] | None,
+           stopped_outside: Callable[[], bool] | None) -> str:
     rate = RateEstimator()
-    queue.update(job.job_id, worker, pid=proc.pid, device=_device(), first_import=marker, phase="starting")
+    queue.update(job.job_id, worker, pid=proc.pid, host=this_host(), device=_device(), first_import=marker,
+                 phase="starting")
     while True:
         returncode = proc.poll()
         text = read_tail(log_path)
@@ -145,7 +152,11 @@ def _watch(queue: JobQueue, job: Job, worker: str, proc: subprocess.Popen, store
         time.sleep(poll)
     returncode = proc.wait()
     n_rows = sum(rows_of(store, job.run_ids).values())
-    if queue.get(job.job_id).cancel_requested:
+    cancelled = queue.get(job.job_id).cancel_requested
+    if returncode != 0 and stopped_outside is not None and stopped_outside() and not cancelled:
+        queue.update(job.job_id, worker, n_rows=n_rows, phase="stopped by SLURM")
+        return "stopped"
+    if cancelled:
         state, error = "cancelled", None
     elif returncode == 0:
         state, error = "done", None

@@ -212,6 +212,13 @@ class JobQueue:
         with self._connection() as conn:
             return [Job.from_row(row) for row in conn.execute(query)]
 
+    def cluster_jobs(self) -> list[Job]:
+        """Running jobs handed to SLURM (submitted: they carry SLURM's job id)."""
+        with self._connection() as conn:
+            rows = conn.execute("SELECT * FROM jobs WHERE state = 'running' AND backend_id LIKE 'slurm:%' "
+                                "ORDER BY job_id").fetchall()
+        return [Job.from_row(row) for row in rows]
+
     def find_key(self, key: str) -> list[Job]:
         """Jobs that compute the same cells as ``key``, newest first."""
         with self._connection() as conn:
@@ -307,7 +314,8 @@ class JobQueue:
 
     def recover_lost(self, lease: float = DEFAULT_LEASE) -> list[int]:
         """Mark failed (or cancelled, if that was asked) every running job whose heartbeat is older than
-        ``lease`` seconds; returns their ids."""
+        ``lease`` seconds; returns their ids. SLURM jobs are left to ``cluster.reconcile``, which asks
+        SLURM why a node went quiet."""
         now = _now()
         with self._connection() as conn:
             rows = conn.execute(
@@ -316,7 +324,8 @@ class JobQueue:
                 "|| CAST(CAST(? - heartbeat_at AS INTEGER) AS TEXT) || ' s (killed or machine down); '"
                 " || 'retry resumes from the finished phases', "
                 "finished_at = ?, eta_seconds = NULL "
-                "WHERE state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < ? RETURNING job_id",
+                "WHERE state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < ? "
+                "AND worker NOT LIKE 'slurm:%' RETURNING job_id",
                 (now, now, now - lease),
             ).fetchall()
         return [row["job_id"] for row in rows]
@@ -324,8 +333,9 @@ class JobQueue:
     # -- user actions ----------------------------------------------------------------------------
 
     def cancel(self, job_id: int) -> Job:
-        """Cancel a queued job, or stop a running one (its process group is signalled when it runs on this
-        host; its worker also sees the request and finishes the job as cancelled)."""
+        """Cancel a queued job, or stop a running one (its process group is signalled when a local worker
+        runs it on this host; its worker also sees the request and finishes the job as cancelled). A SLURM
+        job is never signalled from here: ``service.cancel`` asks SLURM (``scancel``)."""
         with self._transaction() as conn:
             row = conn.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             if row is None:
@@ -339,7 +349,8 @@ class JobQueue:
             else:
                 raise JobError(f"job {job_id} is {row['state']}: nothing to cancel")
         job = self.get(job_id)
-        if job.state == "running" and job.pid is not None and job.host == this_host():
+        on_cluster = (job.worker or "").startswith("slurm:")
+        if job.state == "running" and job.pid is not None and job.host == this_host() and not on_cluster:
             signal_group(job.pid, signal.SIGTERM)
         return job
 

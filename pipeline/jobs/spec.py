@@ -33,6 +33,8 @@ class Execution(BaseModel):
     mem_gb: int | None = Field(None, gt=0)
     timeout_min: int = Field(24 * 60, gt=0, description="SLURM time limit in minutes")
     preflight: bool = Field(True, description="first check that every model and split loads (run --skip-preflight)")
+    allow_sqlite_store: bool = Field(False, description="SLURM with a SQLite store: only where every node is the "
+                                                        "store's own host (SQLite must not be shared over a network)")
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from pipeline.jobs.cluster import dispatch
+from pipeline.jobs.cluster import dispatch, reconcile
 from pipeline.jobs.execute import REPO, execute, store_environment
 from pipeline.jobs.queue import DEFAULT_LEASE, JobQueue, WorkerInfo, this_host
 from pipeline.store import redact
 
 #: An embedded worker exits after this many idle seconds (the Runs page restarts it on demand).
 EMBEDDED_IDLE_EXIT = 300.0
+#: Seconds between a worker's looks at SLURM's own record of the jobs it handed over.
+CLUSTER_POLL = 10.0
 #: Seconds a just-started embedded worker gets to announce itself before another is started.
 STARTUP_GRACE = 30.0
 
@@ -56,21 +58,26 @@ def _stop_on_sigterm() -> None:
 def run_worker(store_path: str | os.PathLike[str], once: bool = False, lease: float = DEFAULT_LEASE,
                poll: float = 1.0, idle_exit: float | None = None, embedded: bool = False, cluster: str = "slurm",
                say: Callable[[str], None] = print) -> int:
-    """Serve the queue of ``store_path``: recover lost jobs, take the oldest queued one, run it (or hand it
-    to the cluster), repeat. ``once``: at most one job, then return. Returns the number of jobs taken."""
+    """Serve the queue of ``store_path``: recover lost jobs, end SLURM jobs that SLURM says have ended (every
+    ``CLUSTER_POLL`` seconds), take the oldest queued one, run it (or hand it to the cluster), repeat.
+    ``once``: at most one job, then return. Returns the number of jobs taken."""
     queue = JobQueue(store_path)
     lock = _try_lock(queue.paths.embedded_lock) if embedded else None
     if embedded and lock is None:
         say("an embedded worker already serves this queue")
         return 0
     _stop_on_sigterm()
-    name, taken, idle_since = worker_name(), 0, time.monotonic()
+    name, taken, idle_since, next_look = worker_name(), 0, time.monotonic(), 0.0
     say(f"worker {name} serving the queue of {redact(queue.store_location)}")
     try:
         while True:
             queue.beat(name, embedded, None)
             for job_id in queue.recover_lost(lease):
                 say(f"job {job_id}: its worker was lost; marked failed")
+            if time.monotonic() >= next_look:
+                for job_id, state in reconcile(queue, lease):
+                    say(f"job {job_id}: ended in SLURM; marked {state}")
+                next_look = time.monotonic() + CLUSTER_POLL
             job = queue.claim(name)
             if job is None:
                 if once or (idle_exit is not None and time.monotonic() - idle_since > idle_exit):

@@ -7,6 +7,8 @@ so the decision can be tested without a GPU.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -39,6 +41,15 @@ def choose(cuda_available: bool, capability: tuple[int, int] | None) -> DeviceCh
         return DeviceChoice("cpu", None)
     bf16 = capability is not None and tuple(capability) >= _BF16_MIN_CAPABILITY
     return DeviceChoice("cuda", torch.bfloat16 if bf16 else None)
+
+
+def allocated_cpus(environ: Mapping[str, str] = os.environ) -> int | None:
+    """The CPUs SLURM allocated to this task (``SLURM_CPUS_PER_TASK``); None outside an allocation.
+
+    torch would otherwise start one thread per core of the whole node, oversubscribing the allocation.
+    """
+    value = environ.get("SLURM_CPUS_PER_TASK", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def select_device() -> DeviceChoice:

@@ -14,7 +14,7 @@ import torch
 
 from pipeline.data.spec import target_data
 from pipeline.examples import ExampleSink, ExampleStore, examples_of
-from pipeline.models.device import DeviceChoice, select_device
+from pipeline.models.device import DeviceChoice, allocated_cpus, select_device
 from pipeline.models.loading import canonical_model_name, encoder_parameter_count, load_tokenizer
 from pipeline.run.conditions import Condition, evaluation_conditions
 from pipeline.run.config import Intermediate, RunConfig
@@ -103,9 +103,9 @@ def run_config(config: RunConfig, config_path: str, store: ResultsStore) -> list
     """Run every cell of ``config``; returns one store report per (cell, target task) batch."""
     if config.build_test_assets:
         build_test_assets(config)
-    threads = torch.get_num_threads()
-    if config.torch_threads is not None:
-        torch.set_num_threads(config.torch_threads)
+    threads, wanted = torch.get_num_threads(), config.torch_threads or allocated_cpus()
+    if wanted is not None:
+        torch.set_num_threads(wanted)
     try:
         return _run_cells(config, config_path, store)
     finally:
