@@ -81,8 +81,8 @@ def query(store: ResultsStore) -> ResultsQuery:
     return ResultsQuery(store)
 
 
-def test_the_query_reads_every_row_as_the_store_does_also_with_rows_written_since(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path / "atlas.db")
+def test_the_query_reads_every_row_as_the_store_does_also_with_rows_written_since(store_location: str) -> None:
+    store = ResultsStore(store_location)  # both engines: the snapshot of a PostgreSQL store is cached locally
     store.insert_results(_grid_rows()[:12_000], label="first")
     store.read_results()  # leaves a snapshot
     more = _grid_rows()[12_000:12_300]

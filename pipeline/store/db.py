@@ -163,12 +163,8 @@ class ResultsStore:
     def snapshot_parts(self, rewrite: bool = False) -> snapshot.SnapshotParts:
         """Every stored row as the Parquet snapshot plus the rows since, for engines that query files
         (``pipeline.analysis.query``): nothing is loaded whole, at any size."""
-        with self.connection() as conn:
-            conn.execute("BEGIN")
-            try:
-                return snapshot.read_parts(conn, self.snapshot_path, rewrite)
-            finally:
-                conn.execute("COMMIT")
+        with self.db.read() as conn:  # one read transaction: the snapshot and the rows since agree
+            return snapshot.read_parts(conn, self.snapshot_path, rewrite)
 
     @property
     def snapshot_path(self) -> Path:

@@ -140,9 +140,9 @@ class SnapshotParts:
     n_rows: int
 
 
-def read_parts(conn: sqlite3.Connection, path: Path, rewrite: bool = False) -> SnapshotParts:
+def read_parts(conn: Connection, path: Path, rewrite: bool = False) -> SnapshotParts:
     """The snapshot and the rows since, as of ``conn``'s read transaction; streams a new snapshot
-    first when many rows would otherwise come from SQLite (or ``rewrite``), so no whole table is
+    first when many rows would otherwise come from the database (or ``rewrite``), so no whole table is
     held in memory."""
     state = current_state(conn)
     last_rowid = None if rewrite else _valid_rowid(path, state)
@@ -159,18 +159,18 @@ def _valid_rowid(path: Path, state: StoreState) -> int | None:
         return None
 
 
-def stream_snapshot(conn: sqlite3.Connection, path: Path, state: StoreState) -> bool:
-    """Write the snapshot from SQLite chunk by chunk (bounded memory at any size); False if the
+def stream_snapshot(conn: Connection, path: Path, state: StoreState) -> bool:
+    """Write the snapshot from the database chunk by chunk (bounded memory at any size); False if the
     directory is not writable."""
-    cursor = conn.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid <= ? ORDER BY rowid",
-                          (state.last_rowid,))
+    query = f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE rowid <= ? ORDER BY rowid"
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     schema = pa.Schema.from_pandas(_typed(pd.DataFrame(columns=RESULT_COLUMNS)), preserve_index=False)
     schema = schema.with_metadata({**(schema.metadata or {}), _METADATA_KEY: json.dumps(asdict(state)).encode()})
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(path)
         with pq.ParquetWriter(temporary, schema) as writer:
-            while rows := cursor.fetchmany(_FETCH_ROWS):
+            for rows in conn.stream(query, (state.last_rowid,), _FETCH_ROWS):
                 chunk = _typed(pd.DataFrame.from_records(rows, columns=RESULT_COLUMNS))
                 writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
         os.replace(temporary, path)
