@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,9 +25,8 @@ from pipeline.jobs.slurm import known_jobs
 from pipeline.store import ResultsStore
 from tests.backends import Stores, skip_without
 from tests.conftest import REPO
-from tests.test_jobs import SLOW, SMALL, config_yaml
+from tests.test_jobs import SLOW, SMALL, config_yaml, wait_for
 
-WAIT_S = 300
 #: One CPU each, so two jobs fit the one node at once; no GPUs (CPU-only cluster).
 CPU_JOB = Execution(backend="slurm", gpus_per_node=0, cpus_per_task=1, mem_gb=1, timeout_min=30, preflight=False)
 #: A job the node's interpreter kills at start-up, before any of the Atlas's Python runs (see ``KILL_HOOK``).
@@ -78,16 +77,6 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobQueu
         worker.wait(timeout=60)
         log.close()
         stores.close()
-
-
-def wait_for(queue: JobQueue, job_id: int, condition: Callable[[Job], bool], what: str) -> Job:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        job = queue.get(job_id)
-        if condition(job):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_id} never {what}: {queue.get(job_id)}")
 
 
 def slurm_id(job: Job) -> str:
