@@ -24,6 +24,7 @@ from pipeline.jobs.device import describe_device
 from pipeline.jobs.estimate import estimate
 from pipeline.jobs.progress import format_duration, format_eta
 from pipeline.jobs.results import has_results
+from pipeline.jobs.slurm import partition_gpus
 from pipeline.jobs.spec import saved_configs
 from pipeline.models.device import select_device
 from pipeline.tasks import display_name, intermediate_tasks, target_tasks
@@ -103,7 +104,10 @@ def _execution() -> Execution:
     gpus = cols[1].number_input("GPUs per node", 0, 16, 1, key="run_gpus")
     cpus = cols[2].number_input("CPUs per task", 1, 256, 8, key="run_cpus")
     minutes = cols[3].number_input("Time limit (minutes)", 1, 60 * 24 * 14, 24 * 60, key="run_minutes")
-    st.caption("The queue, the store and this checkout must be on a file system the cluster nodes share.")
+    st.caption("The nodes report into the store's PostgreSQL database (see the README's 'For a team'); this "
+               "checkout and the job folder must be on a file system they share.")
+    if gpus and partition_gpus(partition or None) == 0:
+        st.warning(f"The partition {partition or '(default)'} has no GPUs: set GPUs per node to 0.", icon="⚠️")
     return Execution(backend="slurm", partition=partition or None, gpus_per_node=gpus, cpus_per_task=cpus,
                      timeout_min=minutes)
 

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from pipeline.jobs import Execution, JobQueue, cancel, submit
 from pipeline.jobs.queue import Job
-from pipeline.jobs.slurm import known_jobs
+from pipeline.jobs.slurm import known_jobs, partition_gpus
 from pipeline.store import ResultsStore
 from tests.backends import Stores, skip_without
 from tests.conftest import REPO
@@ -153,3 +152,12 @@ def test_a_time_limit_is_reported_as_one(cluster: JobQueue, tiny_assets: Path, t
     ended = wait_for(cluster, job.job_id, lambda j: not j.is_active, "ended")
     assert ended.state == "failed"
     assert "at its time limit of 1 min (TIMEOUT)" in ended.error, ended.error
+
+
+def test_gpus_asked_of_a_cpu_only_partition_are_refused_with_the_fix(cluster: JobQueue, tiny_assets: Path,
+                                                                    tmp_path: Path) -> None:
+    assert partition_gpus(None) == 0  # what the Runs page checks before it warns
+    gpu_job = CPU_JOB.model_copy(update={"gpus_per_node": 1})
+    job = submitted(cluster, config_yaml(tiny_assets, tmp_path, **SMALL), gpu_job)
+    ended = wait_for(cluster, job.job_id, lambda j: not j.is_active, "ended")
+    assert ended.state == "failed" and "set gpus_per_node: 0 for a CPU-only cluster" in ended.error, ended.error

@@ -88,6 +88,20 @@ def explain_end(job: SlurmJob | None, slurm_id: str, timeout_min: int) -> str:
     return f"SLURM job {slurm_id} ended as {job.state} (exit code {job.exit_code}{reason}){retry}"
 
 
+def partition_gpus(partition: str | None) -> int | None:
+    """GPUs configured per node of ``partition`` (its default if None): 0 for a CPU-only partition, None
+    when SLURM cannot be asked here."""
+    command = ["sinfo", "-h", "-o", "%G"] + (["-p", partition] if partition else [])
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0 or not done.stdout.strip():
+        return None
+    counts = [int(n) for gres in done.stdout.split() for n in re.findall(r"gpu(?::[^:,()]+)?:(\d+)", gres)]
+    return max(counts, default=0)
+
+
 def explain_submit_error(message: str, gpus_per_node: int) -> str:
     """An sbatch refusal with the fix a person needs (GPUs asked of a partition that has none)."""
     if gpus_per_node and "generic resource" in message.lower():
