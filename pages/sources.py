@@ -12,7 +12,7 @@ MAX_LISTED = 10_000
 start_page("Data & sources", "Every stored number that passes the sidebar filters, with where it comes from.")
 scope = current_scope()
 n_rows = scope.count()
-st.caption(f"Store: `{get_store().path}` · {n_rows} rows match the sidebar filters.")
+st.caption(f"Store: `{get_store().name}` · {n_rows} rows match the sidebar filters.")
 if not n_rows:
     st.info("No results match the filters in the sidebar.")
     st.stop()
