@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.store import ResultsStore
+from tests.backends import create_database, drop_database, skip_without
 from tests.conftest import REPO
 
 PAGES = ["pages/overview.py", "pages/languages.py", "pages/sources.py"]
@@ -110,3 +112,22 @@ def test_pipeline_runs_with_one_language_and_test_artefacts_are_labelled(store_p
     assert any("tiny test model" in w.value for w in app.warning)
     on_page(app, "pages/languages.py")
     assert "one language only" in " ".join(texts(app.info))
+
+
+def test_the_dashboard_reads_a_postgresql_store_and_never_shows_its_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    skip_without("postgresql")
+    secret = f"pw-{uuid.uuid4().hex}"
+    url = create_database(password=secret)
+    try:
+        monkeypatch.setenv("ATLAS_STORE", url)
+        monkeypatch.setenv("ATLAS_WORK_DIR", str(tmp_path / "work"))
+        app = open_app()
+        assert app.dataframe[0].value.loc["ANLI+", "XNLI"] == 79.3
+        assert ResultsStore(url).count() == 1099, "the published results are imported into the database"
+        app = on_page(app, "pages/sources.py")
+        shown = " ".join(texts(app.caption) + texts(app.markdown) + texts(app.info) + texts(app.warning))
+        assert "postgresql://" in shown and "***" in shown, "the store is named, without its password"
+        assert secret not in shown
+    finally:
+        drop_database(url)
