@@ -111,40 +111,58 @@ def overview_table(results: pd.DataFrame, show: str = "absolute", qa_metric: str
     """
     if show not in ("absolute", "gain"):
         raise ValueError(f"show must be 'absolute' or 'gain', not {show!r}")
-    frame = with_gains(results)
-    frame = _shown_metric_rows(frame, qa_metric)
-    column = "value" if show == "absolute" else "gain"
-    frame = frame.dropna(subset=[column])
-    records = []
-    for (intermediate, mlm, task), group in frame.groupby(["intermediate_task", "mlm_cotraining", "target_task"]):
-        printed = group[group["language"] == LANGUAGE_MEAN]
-        use = printed if not printed.empty else group[group["language"] != LANGUAGE_MEAN]
-        how = "printed mean over languages" if not printed.empty else f"mean of {use['language'].nunique()} languages"
-        records.append(
-            {
-                "intermediate_task": intermediate,
-                "mlm_cotraining": bool(mlm),
-                "row": _row_label(intermediate, bool(mlm)),
-                "target_task": task,
-                "column": display_name(task),
-                "metric": use["metric"].iloc[0],
-                "value": use[column].mean(),
-                "n": len(use),
-                "uncertain": bool(use["uncertain"].any()),
-                "how": how,
-                "provenance": "; ".join(sorted(use["provenance"].unique())),
-            }
-        )
-    cells = pd.DataFrame.from_records(
-        records,
-        columns=["intermediate_task", "mlm_cotraining", "row", "target_task", "column", "metric", "value", "n",
-                 "uncertain", "how", "provenance"],
-    )
+    # Gains match on target task and metric, so the shown metric's rows are picked first and only
+    # they get gains (scores need none).
+    frame = _shown_metric_rows(results, qa_metric)
+    column = "value"
+    if show == "gain":
+        frame, column = with_gains(frame), "gain"
+    cells = _overview_cells(frame.dropna(subset=[column]), column)
     return OverviewTable(
         values=_wide(cells, "value"),
         uncertain=_wide(cells, "uncertain").fillna(False).astype(bool),
         hover=_wide(cells, "hover_text"),
         cells=cells.drop(columns="hover_text", errors="ignore"),
+    )
+
+
+def _overview_cells(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One record per (intermediate task, MLM, target task): the printed mean over languages where the
+    group has one, else the mean of its languages. Aggregated by the engine per group, not per row."""
+    keys = ["intermediate_task", "mlm_cotraining", "target_task"]
+    printed = frame["language"] == LANGUAGE_MEAN
+    use = frame[printed == printed.groupby([frame[k] for k in keys]).transform("any")]
+    grouped = use.groupby(keys)
+    table = pd.DataFrame({
+        "metric": use.drop_duplicates(keys).set_index(keys)["metric"],
+        "value": grouped[column].mean(),
+        "n": grouped.size(),
+        "uncertain": grouped["uncertain"].any(),
+        "printed": grouped["language"].first() == LANGUAGE_MEAN,
+        "languages": grouped["language"].nunique(),
+        "provenance": use[[*keys, "provenance"]].drop_duplicates().sort_values("provenance")
+                      .groupby(keys)["provenance"].agg("; ".join),
+    })
+    records = [
+        {
+            "intermediate_task": intermediate,
+            "mlm_cotraining": bool(mlm),
+            "row": _row_label(intermediate, bool(mlm)),
+            "target_task": task,
+            "column": display_name(task),
+            "metric": cell.metric,
+            "value": cell.value,
+            "n": cell.n,
+            "uncertain": bool(cell.uncertain),
+            "how": "printed mean over languages" if cell.printed else f"mean of {cell.languages} languages",
+            "provenance": cell.provenance,
+        }
+        for (intermediate, mlm, task), cell in zip(table.index, table.itertuples(index=False))
+    ]
+    return pd.DataFrame.from_records(
+        records,
+        columns=["intermediate_task", "mlm_cotraining", "row", "target_task", "column", "metric", "value", "n",
+                 "uncertain", "how", "provenance"],
     )
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from pipeline.analysis.stats.checks import check_fraction, check_resampling, require_columns
 from pipeline.analysis.stats.grouping import (
@@ -92,6 +91,8 @@ def _compare_class(
     result.paired = paired
     result.gain = row_mean(x) - row_mean(y)
     if paired.any():
+        from scipy import stats as sps  # here: importing scipy.stats costs ~1 s of every page's first run
+
         diffs = x[paired] - y[paired]
         mean, constant = row_mean(diffs), is_constant(diffs)
         sd = np.where(constant, 0.0, diffs.std(axis=1, ddof=1))
