@@ -11,7 +11,6 @@ from scipy import stats
 from transformers import AutoTokenizer
 
 from pipeline.analysis.complexity import (
-    PUBLISHED_STATS,
     complexity_correlations,
     complexity_profile,
     published_profiles,
@@ -19,7 +18,7 @@ from pipeline.analysis.complexity import (
 )
 from pipeline.data.load import load_source
 from pipeline.data.spec import intermediate_data
-from pipeline.published.importer import published_rows
+from pipeline.published.importer import TASK_STATS_CSV, published_rows
 from pipeline.tasks import BENCHMARK_AVERAGE, get_intermediate_task
 from pipeline.testing.fixtures import build_fixture_data
 from pipeline.testing.tiny_model import build_tiny_model
@@ -68,7 +67,7 @@ def test_diversity_is_taken_on_a_fixed_token_window_and_tags_are_counted_from_da
 
 def test_published_profiles_carry_table_1_sizes_and_only_what_the_registry_knows() -> None:
     profiles = published_profiles().set_index("intermediate_task")
-    printed = pd.read_csv(PUBLISHED_STATS).set_index("intermediate_task")["train_size"]
+    printed = pd.read_csv(TASK_STATS_CSV).set_index("intermediate_task")["train_size"]
     assert profiles["train_size"].to_dict() == printed.to_dict() and printed["anli_plus"] == 1_104_934
     assert profiles.loc["qqp", "label_space"] == 2 and profiles.loc["commonsenseqa", "label_space"] == 5
     assert np.isnan(profiles.loc["squad_v1", "label_space"]) and profiles["mean_input_tokens"].isna().all()

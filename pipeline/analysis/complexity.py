@@ -29,10 +29,9 @@ from pipeline.analysis.correlation import correlate
 from pipeline.analysis.gains import with_gains
 from pipeline.analysis.stats import adjust_pvalues
 from pipeline.data.features.qa import MAX_ANSWER_TOKENS
-from pipeline.published.importer import PUBLISHED_DIR
+from pipeline.published.importer import TASK_STATS_CSV
 from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, IntermediateTask, get_intermediate_task, target_tasks
 
-PUBLISHED_STATS = PUBLISHED_DIR / "intermediate_task_stats.csv"
 #: Numeric measures a profile has (``head`` is categorical and only shown).
 MEASURES: tuple[str, ...] = ("train_size", "label_space", "mean_input_tokens", "type_token_ratio",
                              "english_dev_score")
@@ -148,7 +147,7 @@ def published_profiles(path: str | None = None) -> pd.DataFrame:
 
     Measures that need the data (input length, diversity) or a run (English dev score) are NaN.
     """
-    stats = pd.read_csv(path or PUBLISHED_STATS)
+    stats = pd.read_csv(path or TASK_STATS_CSV)
     rows = []
     for record in stats.to_dict("records"):
         task = get_intermediate_task(record["intermediate_task"])

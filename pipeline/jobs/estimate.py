@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from pipeline.data.spec import TaskData, intermediate_data, target_data
 from pipeline.models.architectures import config_values
-from pipeline.published.importer import MODELS_CSV
+from pipeline.published.importer import MODELS_CSV, TASK_STATS_CSV
 from pipeline.run.config import MLM_TASK, Intermediate, PhaseSettings, RunConfig
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.train.sampling import epoch_examples, proportional_weights, temperature_weights
@@ -72,12 +72,12 @@ class Estimate:
         return overhead + (self.train_flops + self.eval_flops) / rate + self.optimizer_bytes / bandwidth(device, cores)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=1)
 def _published_sizes() -> dict[str, int]:
-    from pipeline.analysis.complexity import published_profiles
-
-    table = published_profiles()
-    return dict(zip(table["intermediate_task"], table["train_size"].astype(int), strict=True))
+    """Training sizes Phang et al. printed (Table 1), read here: the complexity analysis that profiles the
+    same table imports transformers and scipy, a second of the Runs page's first visit."""
+    with open(TASK_STATS_CSV, encoding="utf-8") as fh:
+        return {get_intermediate_task(r["intermediate_task"]).id: int(r["train_size"]) for r in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)

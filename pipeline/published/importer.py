@@ -28,6 +28,8 @@ from pipeline.tasks import (
 PUBLISHED_DIR = Path(__file__).resolve().parents[2] / "data" / "published"
 RESULTS_CSV = PUBLISHED_DIR / "published_results.csv"
 MODELS_CSV = PUBLISHED_DIR / "models.csv"
+#: Phang et al.'s Table 1: each intermediate task's published training and dev sizes.
+TASK_STATS_CSV = PUBLISHED_DIR / "intermediate_task_stats.csv"
 
 _METRICS = {"acc": "accuracy", "F1": "f1", "EM": "em", "avg_of_task_scores": "score"}
 #: Phang et al.'s multi-task mixture: "all available intermediate tasks but SQuAD" (Section 3).
