@@ -83,9 +83,10 @@ class Scope:
     def distinct(self, columns: tuple[str, ...], where: Slice | None = None) -> pd.DataFrame:
         return _distinct(self.path, self.data_version, where or self.where, columns)
 
-    def first_rows(self, by: tuple[str, ...], where: Slice | None = None) -> pd.DataFrame:
-        """The first row of each group of ``by`` (labelled like ``rows``)."""
-        return _first_rows(self.path, self.data_version, where or self.where, by)
+    def first_rows(self, by: tuple[str, ...], where: Slice | None = None,
+                   columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The first row of each group of ``by`` (labelled like ``rows``), only ``columns`` if given."""
+        return _first_rows(self.path, self.data_version, where or self.where, by, columns)
 
     def analysed(self, function: Callable[..., Any], where: Slice | None = None, *args: Any) -> Any:
         """``function(rows of where, *args)``, computed once per data version, slice and arguments."""
@@ -115,8 +116,9 @@ def _labelled(frame: pd.DataFrame, where: Slice) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _first_rows(path: str, data_version: int, where: Slice, by: tuple[str, ...]) -> pd.DataFrame:
-    return _labelled(_query(path, data_version).first_rows(by, where), where)
+def _first_rows(path: str, data_version: int, where: Slice, by: tuple[str, ...],
+                columns: tuple[str, ...] | None) -> pd.DataFrame:
+    return _labelled(_query(path, data_version).first_rows(by, where, columns), where)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

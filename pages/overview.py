@@ -65,7 +65,9 @@ if grids.empty:
     st.stop()
 
 labels = {comparison_label(row): row for row in grids.to_dict("records")}
-model_labels = scope.first_rows(("model",)).set_index("model")["model_label"]
+# Only the label columns: a whole first row per model would decode every column of the store.
+first_of_model = scope.first_rows(("model",), columns=("model", "model_label", "test_artifact"))
+model_labels = first_of_model.set_index("model")["model_label"]
 grid = labels[url_selectbox("Experiment grid", list(labels), key="grid",
                             format_func=lambda key: comparison_title(labels[key], model_labels[labels[key]["model"]]))]
 where = scope.narrowed(**{c: [grid[c]] for c in ("source_id", "model", "split", "setting")})

@@ -103,6 +103,8 @@ def test_sidebar_filters_pick_the_same_rows(everything: pd.DataFrame, query: Res
     assert query.distinct(["model"])["model"].tolist() == sorted(everything["model"].unique())
     firsts = everything.drop_duplicates(["model", "split"]).reset_index(drop=True)
     assert_frame_equal(query.first_rows(["model", "split"]), firsts)
+    labels = ["model", "split", "model_label"]
+    assert_frame_equal(query.first_rows(["model", "split"], columns=labels), firsts[labels])
 
 
 def test_overview_grids_tables_and_intervals(everything: pd.DataFrame, query: ResultsQuery) -> None:

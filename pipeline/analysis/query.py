@@ -150,14 +150,17 @@ class ResultsQuery:
                           f"ORDER BY _part, _row{head}", params)
         return frame.astype({c: PANDAS_DTYPES[c] for c in columns})
 
-    def first_rows(self, by: Sequence[str], where: Slice = EVERYTHING) -> pd.DataFrame:
-        """The first stored row of each group of ``by`` in the slice (``drop_duplicates(by)`` of ``rows``)."""
+    def first_rows(self, by: Sequence[str], where: Slice = EVERYTHING,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The first stored row of each group of ``by`` in the slice (``drop_duplicates(by)`` of ``rows``),
+        only ``columns`` of it if given (every column means decoding every column of the slice)."""
+        columns = list(columns or RESULT_COLUMNS)
         condition, params = where.sql()
         key = f"(_part * {_PART_STRIDE} + _row)"  # a row's place in the store's order, as one number
-        frame = self._run(f"SELECT {', '.join(map(_column, RESULT_COLUMNS))} FROM results WHERE {condition} "
+        frame = self._run(f"SELECT {', '.join(map(_column, columns))} FROM results WHERE {condition} "
                           f"AND {key} IN (SELECT min({key}) FROM results WHERE {condition} "
                           f"GROUP BY {', '.join(map(_column, by))}) ORDER BY _part, _row", [*params, *params])
-        return frame.astype(PANDAS_DTYPES)
+        return frame.astype({c: PANDAS_DTYPES[c] for c in columns})
 
     def distinct(self, columns: Sequence[str], where: Slice = EVERYTHING) -> pd.DataFrame:
         """The distinct combinations of ``columns`` in the slice, sorted (missing values last)."""
