@@ -15,6 +15,7 @@ from pipeline.analysis.saturation import (
     N_PARAMS,
     SaturationFit,
     compare_fits,
+    curves_with_several_k,
     fit_saturation,
     saturation_points,
     swept_slice,
@@ -62,9 +63,7 @@ start_page("Languages in training", "Zero-shot score (y; mean over the target la
 scope = current_scope()
 swept = scope.summarised(swept_slice, scope.where.dropping(intermediate_task=[BASELINE], language=[LANGUAGE_MEAN]))
 trained = scope.rows(swept)
-points = scope.analysed(saturation_points, swept)
-n_k = points.groupby(CURVE_KEYS, dropna=False)["k"].transform("nunique")
-points = points[n_k >= 2]
+points = curves_with_several_k(scope.analysed(saturation_points, swept))
 if points.empty:
     how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large, an "
            "`intermediate_language_sweep` over XNLI translate-train languages); "

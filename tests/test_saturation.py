@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.analysis.saturation import compare_fits, curve, fit_saturation, saturation_points
+from pipeline.analysis.saturation import (
+    CURVE_KEYS,
+    compare_fits,
+    curve,
+    curves_with_several_k,
+    fit_saturation,
+    saturation_points,
+)
 from pipeline.sweeps import CC100_GIB, nested_language_sets
 from pipeline.typology import distance_table
 
@@ -120,3 +127,14 @@ def test_diversity_order_on_shipped_distances_maximises_the_nearest_distance_at_
 def test_bad_sweep_requests_are_refused_clearly(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         nested_language_sets(**kwargs)
+
+
+def test_only_curves_with_two_or_more_language_set_sizes_are_kept() -> None:
+    base = dict.fromkeys(CURVE_KEYS, "x")
+    points = pd.DataFrame([{**base, "model": "swept", "k": 1, "value": 70.0},
+                           {**base, "model": "swept", "k": 3, "value": 74.0},
+                           {**base, "model": "one-size", "k": 2, "value": 71.0},
+                           {**base, "model": "one-size", "k": 2, "value": 71.5}])
+    kept = curves_with_several_k(points)
+    assert kept["model"].unique().tolist() == ["swept"]
+    assert sorted(kept["k"]) == [1, 3]

@@ -293,6 +293,12 @@ def saturation_points(results: pd.DataFrame, average_languages: bool = True) -> 
 CURVE_KEYS = ["model", "intermediate_task", "mlm_cotraining", "target_task", "metric", "split", "setting", "perturbation"]
 
 
+def curves_with_several_k(points: pd.DataFrame) -> pd.DataFrame:
+    """The points of the curves that have at least two sizes of language set: one k fits no curve."""
+    n_k = points.groupby(CURVE_KEYS, dropna=False)["k"].transform("nunique")
+    return points[n_k >= 2]
+
+
 def swept_slice(query: ResultsQuery, where: Slice = EVERYTHING) -> Slice:
     """The part of ``where`` that can hold a saturation curve: the models, intermediate and target tasks
     of the curves whose runs use at least two sizes of language set (counted where the rows live).
