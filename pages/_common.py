@@ -12,11 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages._view import mark_test_artifacts, url_multiselect, url_toggle
+from pages._view import mark_test_artifacts, url_multiselect, url_selectbox, url_toggle
 from pipeline.analysis.artifacts import ARTIFACT_NOTE, apply_artifact_rule, has_test_artifacts, include_by_default
 from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_location
+from pipeline.store.schema import CLEAN
 from pipeline.tasks import LANGUAGE_MEAN
 
 #: Sidebar filters that apply to every page: column -> label.
@@ -67,6 +68,8 @@ class Scope:
              limit: int | None = None) -> pd.DataFrame:
         """The rows of ``where`` (default: the whole scope), the first ``limit`` if given. Shared and
         read-only: derive, never modify."""
+        # Every argument positional: Streamlit keys a cache on the arguments as passed, so a call that
+        # left ``limit`` to its default would read the same slice a second time.
         return _rows(self.path, self.data_version, where or self.where, columns, limit)
 
     def count(self, where: Slice | None = None) -> int:
@@ -88,9 +91,12 @@ class Scope:
         """The first row of each group of ``by`` (labelled like ``rows``), only ``columns`` if given."""
         return _first_rows(self.path, self.data_version, where or self.where, by, columns)
 
-    def analysed(self, function: Callable[..., Any], where: Slice | None = None, *args: Any) -> Any:
-        """``function(rows of where, *args)``, computed once per data version, slice and arguments."""
-        return _analysed(self.path, self.data_version, _name(function), where or self.where, args, function)
+    def analysed(self, function: Callable[..., Any], where: Slice | None = None, *args: Any,
+                 columns: tuple[str, ...] | None = None) -> Any:
+        """``function(rows of where, *args)``, computed once per data version, slice and arguments; only
+        ``columns`` of the rows if given (every column of a large slice costs time to read and copy)."""
+        return _analysed(self.path, self.data_version, _name(function), where or self.where, args, columns,
+                         function)
 
     def summarised(self, function: Callable[..., Any], where: Slice | None = None, *args: Any) -> Any:
         """``function(query, where, *args)`` (an aggregate the engine computes), cached like ``analysed``."""
@@ -104,7 +110,7 @@ def _name(function: Callable[..., Any]) -> str:
 
 @st.cache_resource(show_spinner="Reading the selected results…", max_entries=4)
 def _rows(path: str, data_version: int, where: Slice, columns: tuple[str, ...] | None,
-          limit: int | None = None) -> pd.DataFrame:
+          limit: int | None) -> pd.DataFrame:
     return _labelled(_query(path, data_version).rows(where, columns, limit), where)
 
 
@@ -133,8 +139,8 @@ def _distinct(path: str, data_version: int, where: Slice, columns: tuple[str, ..
 
 @st.cache_data(show_spinner="Computing…", max_entries=64)
 def _analysed(path: str, data_version: int, name: str, where: Slice, args: tuple[Any, ...],
-              _function: Callable[..., Any]) -> Any:
-    return _function(_rows(path, data_version, where, None), *args)
+              columns: tuple[str, ...] | None, _function: Callable[..., Any]) -> Any:
+    return _function(_rows(path, data_version, where, columns, None), *args)
 
 
 @st.cache_data(show_spinner="Counting…", max_entries=64)
@@ -156,8 +162,9 @@ def current_scope() -> Scope:
 
 def _artifact_switch(scope: Scope) -> bool:
     """The global "include test artefacts" toggle: off unless the store holds nothing but test artefacts."""
-    n_artifacts = scope.count(EVERYTHING.keeping(test_artifact=[True]))
-    flags = pd.Series(scope.values("test_artifact", EVERYTHING), dtype=bool)  # all True iff every row is one
+    counts = scope.summarised(ResultsQuery.count_by, EVERYTHING, "test_artifact")  # one scan: rows per flag
+    n_artifacts = int(counts.get(True, 0))
+    flags = pd.Series(counts.index, dtype=bool)  # the flags present: all True iff every row is an artefact
     return url_toggle(
         "Include test artefacts", key="artifacts", default=include_by_default(flags),
         container=st.sidebar, disabled=n_artifacts == 0,
@@ -181,10 +188,16 @@ def _render_global_filters(scope: Scope) -> dict[str, Any]:
     return chosen
 
 
+def whole_store() -> Scope:
+    """Every stored row at the store's current data version, no sidebar filter: for pages that choose
+    their rows otherwise (a result set, a job)."""
+    store = get_store()
+    return Scope(store.location, store.data_version(), EVERYTHING)
+
+
 def results_query() -> ResultsQuery:
     """The query over every stored row at the store's current data version (shared, never loaded whole)."""
-    store = get_store()
-    return _query(store.location, store.data_version())
+    return whole_store().query
 
 
 def per_language_slice(scope: Scope) -> Slice:
@@ -194,6 +207,20 @@ def per_language_slice(scope: Scope) -> Slice:
         st.info("No per-language results match the filters in the sidebar. Clear a filter to see the published ones.")
         st.stop()
     return rows
+
+
+def one_input_condition(scope: Scope, where: Slice, container: Any = st) -> tuple[Slice, str]:
+    """``where`` on one evaluation condition, and a phrase naming it for titles ("" for clean inputs):
+    clean inputs unless the user picks a perturbation (a mean over clean and perturbed scores answers
+    no question). The selector appears only where there is a choice."""
+    conditions = sorted(scope.values("perturbation", where), key=lambda p: (p != CLEAN, p))
+    if len(conditions) < 2:
+        return where, "" if conditions in ([], [CLEAN]) else f"perturbed inputs ({conditions[0]})"
+    chosen = url_selectbox("Inputs", conditions, key="inputs", container=container,
+                           format_func=lambda p: "clean" if p == CLEAN else f"perturbed: {p}",
+                           help="Scores on clean inputs, or on inputs perturbed as named (`<name>@<strength>`). "
+                                "The Robustness page compares them.")
+    return where.keeping(perturbation=[chosen]), "" if chosen == CLEAN else f"perturbed inputs ({chosen})"
 
 
 def warn_if_test_artifacts(frame: pd.DataFrame) -> None:

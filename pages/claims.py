@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pages._common import get_store, results_query, warn_if_test_artifacts
+from pages._common import Scope, warn_if_test_artifacts, whole_store
 from pages._view import finish_page, show_table, start_page, url_multiselect, url_selectbox
 from pipeline.analysis.claims import (
     DEFAULT_RESULT_SET,
@@ -20,7 +20,7 @@ from pipeline.analysis.claims import (
     select_result_set_in,
 )
 from pipeline.analysis.claims.spec import CLAIMS_DIR
-from pipeline.analysis.query import EVERYTHING
+from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.analysis.tables import comparison_label, comparisons_in
 from pipeline.tasks import LANGUAGE_MEAN
 
@@ -32,11 +32,18 @@ start_page(
     "checked against the results chosen below: holds, does not hold, or cannot be tested (with the rows it "
     "lacks). A gain with seeds counts only if its 95% interval is on the claimed side.",
 )
-sets = result_sets_in(results_query())
+store = whole_store()
+sets = store.summarised(result_sets_in)
 labels = dict(zip(sets["key"], sets["label"]))
 key = url_selectbox("Check against", list(labels), key="against", default=DEFAULT_RESULT_SET, format_func=labels.get,
                     help="A published table, or every run of one pipeline config (a sweep) in the store.")
-rows = select_result_set_in(results_query(), key)
+
+
+def _result_set(query: ResultsQuery, where: Slice, result_set: str) -> pd.DataFrame:
+    return select_result_set_in(query, result_set)
+
+
+rows = store.summarised(_result_set, EVERYTHING, key)
 warn_if_test_artifacts(rows)
 
 
@@ -44,15 +51,18 @@ def _claims_version() -> tuple[tuple[str, float], ...]:
     return tuple((p.name, p.stat().st_mtime) for p in sorted(CLAIMS_DIR.glob("*.yaml")))
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking the claims…")
-def _ledger(result_set: str, data_version: int, claims_version: tuple) -> pd.DataFrame:
-    # The arguments are the cache key: new rows in the store or an edited claims file recompute it.
-    return ledger(load_claims(), select_result_set_in(results_query(), result_set))
+def _checked(query: ResultsQuery, where: Slice, result_set: str, claims_version: tuple) -> pd.DataFrame:
+    # Cached per data version, result set and claims files: new rows or an edited claims file recompute it.
+    return ledger(load_claims(), select_result_set_in(query, result_set))
+
+
+def _ledger(scope: Scope, result_set: str) -> pd.DataFrame:
+    return scope.summarised(_checked, EVERYTHING, result_set, _claims_version())
 
 
 try:
     claims = {c.id: c for c in load_claims()}
-    table = _ledger(key, get_store().data_version(), _claims_version())
+    table = _ledger(store, key)
 except ClaimsFileError as exc:
     st.error(f"The claims file is refused: {exc}")
     st.stop()
@@ -64,7 +74,7 @@ def _links(table: pd.DataFrame) -> tuple[list[str], list[str | None]]:
     Grids are named as the Overview names them over the whole store; a run of the tiny test model
     opens with test artefacts switched on, as the Runs page does.
     """
-    grids = comparisons_in(results_query(), EVERYTHING.keeping(source_id=rows["source_id"].unique()))
+    grids = store.summarised(comparisons_in, EVERYTHING.keeping(source_id=rows["source_id"].unique()))
     artifacts = "1" if rows["test_artifact"].any() else "0"
     per_language = set(rows.loc[rows["language"] != LANGUAGE_MEAN, "target_task"])
     overview, languages = [], []
@@ -96,7 +106,7 @@ shown = pd.DataFrame({
     "Overview": overview, "Languages": languages,
 })
 if compare_with != "none":
-    other = _ledger(compare_with, get_store().data_version(), _claims_version()).set_index("id")["verdict"]
+    other = _ledger(store, compare_with).set_index("id")["verdict"]
     theirs = table["id"].map(other)
     shown.insert(4, f"Verdict on {others[compare_with]}", theirs.map(ICONS))
     decided = theirs.ne("cannot be tested") & table["verdict"].ne("cannot be tested")

@@ -7,6 +7,7 @@ import streamlit as st
 from pages._common import (
     UNCERTAIN_MARK,
     current_scope,
+    one_input_condition,
     per_language_slice,
     sources_of,
     warn_if_test_artifacts,
@@ -67,6 +68,7 @@ else:
                 "means over languages). Run the pipeline to add some, or compare models instead.")
         st.stop()
     rows = rows.keeping(model=[url_selectbox("Model", models, key="model_shown")])
+rows, inputs = one_input_condition(filtered, rows)
 
 # A gain is a trained model minus its own baseline: comparing baselines alone, every gain is 0.
 measures = [m for m in MEASURES if m != "gain" or compare == "intermediate"]
@@ -119,7 +121,7 @@ heatmap = go.Figure(
     )
 )
 heatmap.update_layout(height=max(300, 26 * len(wide) + 120), margin={"t": 10}, yaxis={"autorange": "reversed"})
-title = f"{display_name(task)} · {metric} · {setting} · {MEASURES[measure].lower()}"
+title = " · ".join(filter(None, [display_name(task), metric, setting, inputs, MEASURES[measure].lower()]))
 st.subheader(title)
 show_chart(heatmap, name=f"languages-{task}-{measure}", key="languages_heatmap", title=title)
 
@@ -139,7 +141,7 @@ if gaps.empty:
 else:
     st.subheader("Mean transfer gap over non-English languages")
     show_table(gaps, name=f"languages-{task}-gap", key="languages_gap", index=False,
-               title=f"Mean transfer gap, {display_name(task)} {metric} ({setting})")
+               title=f"Mean transfer gap, {display_name(task)} {metric} ({', '.join(filter(None, [setting, inputs]))})")
 if table["uncertain"].any():
     st.caption(f"{UNCERTAIN_MARK} the language's number is flagged uncertain in the transcription.")
 finish_page(sources_of(table["provenance"]))

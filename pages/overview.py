@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._common import UNCERTAIN_MARK, current_scope, sources_of, warn_if_test_artifacts
+from pages._common import UNCERTAIN_MARK, current_scope, one_input_condition, sources_of, warn_if_test_artifacts
 from pages._view import (
     finish_page,
     show_chart,
@@ -16,6 +16,7 @@ from pages._view import (
 )
 from pipeline.analysis.defaults import has_replicates
 from pipeline.analysis.tables import (
+    COMPARISON_COLUMNS,
     OverviewIntervals,
     OverviewTable,
     comparison_label,
@@ -23,6 +24,7 @@ from pipeline.analysis.tables import (
     comparisons_in,
     overview_intervals,
     overview_table,
+    task_metric,
 )
 from pipeline.presentation import numbers
 from pipeline.presentation.palette import DIVERGING
@@ -70,13 +72,15 @@ first_of_model = scope.first_rows(("model",), columns=("model", "model_label", "
 model_labels = first_of_model.set_index("model")["model_label"]
 grid = labels[url_selectbox("Experiment grid", list(labels), key="grid",
                             format_func=lambda key: comparison_title(labels[key], model_labels[labels[key]["model"]]))]
-where = scope.narrowed(**{c: [grid[c]] for c in ("source_id", "model", "split", "setting")})
+where, inputs = one_input_condition(scope, scope.narrowed(**{c: [grid[c]] for c in COMPARISON_COLUMNS}))
 
 left, middle, right = st.columns(3)
 show = url_radio("Show", ["absolute", "gain"], key="show", container=left, horizontal=True,
                  format_func={"absolute": "Scores", "gain": "Gain vs baseline"}.get)
 qa_metric = url_radio("QA metric", ["f1", "em"], key="qa", container=middle, horizontal=True, format_func=str.upper)
 mlm = url_radio("MLM co-training", ["both", "without", "with"], key="mlm", container=right, horizontal=True)
+# Only the metric each column shows is read (F1 or EM for QA, else the task's primary metric).
+where = where.keeping(metric=sorted({task_metric(t, qa_metric) for t in scope.values("target_task", where)}))
 testable = show == "gain" and scope.analysed(replicated, where, mlm)  # single published numbers: nothing to test
 mask, method, correction = significance_controls() if testable else (False, "permutation", "holm")
 shown, gains, intervals = scope.analysed(grid_tables, where, mlm, show, qa_metric, method, correction)
@@ -120,23 +124,25 @@ figure.update_layout(
     xaxis={"side": "top"},
 )
 what = "gain over the baseline" if show == "gain" else "score"
-title = f"{model_labels[grid['model']]} · {grid['split']} · {what} ({qa_metric.upper()} for QA)"
+title = " · ".join(filter(None, [model_labels[grid["model"]], grid["split"], inputs,
+                                 f"{what} ({qa_metric.upper()} for QA)"]))
 show_chart(figure, name=f"overview-{show}", key="overview_heatmap", title=title)
 if shown.uncertain.any().any():
     st.caption(f"{UNCERTAIN_MARK} contains a number the transcription flags as uncertain (see Data & sources).")
+grid_title = ", ".join(filter(None, [comparison_title(grid, model_labels[grid["model"]]), inputs]))
 baseline = [row for row in shown.values.index if row.startswith(display_name(BASELINE))]
 if has_intervals:
     if mask:
         st.caption("Uncoloured cells: gains not significant after correction. Published numbers are single values "
                    "(n=1): they get no interval and no test.")
     show_table(shown.values, name=f"overview-{show}", key="overview_table", title=title,
-               caption=f"{comparison_title(grid, model_labels[grid['model']])}; mean gain ± half the 95% CI (seeds). "
+               caption=f"{grid_title}; mean gain ± half the 95% CI (seeds). "
                        "Bold in LaTeX: the best significant gain per column.",
                ci=intervals.half_width.reindex_like(shown.values), n=intervals.n.reindex_like(shown.values),
                baseline_rows=baseline, significant=intervals.significant.reindex_like(shown.values), signed=True)
 else:
     show_table(shown.values.round(1), name=f"overview-{show}", key="overview_table", title=title,
-               caption=f"{comparison_title(grid, model_labels[grid['model']])}; {what}, {qa_metric.upper()} for QA "
+               caption=f"{grid_title}; {what}, {qa_metric.upper()} for QA "
                        "tasks. Bold in LaTeX: the best value per column, the baseline row excluded.",
                long_csv=True, baseline_rows=baseline, signed=show == "gain")
 finish_page(sources_of(shown.cells["provenance"]))

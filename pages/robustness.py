@@ -9,7 +9,7 @@ import streamlit as st
 from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_selectbox
 from pipeline.analysis.robustness import compare_training_languages, robustness_drops
-from pipeline.perturb import PERTURBATIONS
+from pipeline.perturb import CLEAN, PERTURBATIONS, parse_perturbation
 from pipeline.presentation.palette import colour_map
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, all_target_ids, display_name
 
@@ -23,10 +23,22 @@ def drops_and_differences(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     return drops, compare_training_languages(drops)
 
 
+#: What the "Trained model" selector picks: one trained model in one split and setting.
+TRAINED = ("model", "intermediate_task", "mlm_cotraining", "split", "setting")
+
+
 def model_label(row: pd.Series) -> str:
     task = "no intermediate task" if row["intermediate_task"] == BASELINE else display_name(row["intermediate_task"])
     mlm = " + MLM" if row["mlm_cotraining"] else ""
     return f"{row['model']} · {task}{mlm} · {row['split']} · {row['setting']}"
+
+
+def perturbations_by_name(perturbations: list[str]) -> dict[str, list[str]]:
+    """``<name>@<strength>`` values grouped by name."""
+    names: dict[str, list[str]] = {}
+    for perturbation in perturbations:
+        names.setdefault(parse_perturbation(perturbation).name, []).append(perturbation)
+    return names
 
 
 def set_order(languages: str) -> tuple[bool, int, str]:
@@ -48,7 +60,7 @@ start_page("Robustness", "Robustness drop (perturbed − clean score of the same
            "Data: pipeline runs that evaluate every target language clean and perturbed.")
 scope = current_scope()
 per_language = scope.where.dropping(language=[LANGUAGE_MEAN])
-perturbed_tasks = set(scope.values("target_task", per_language.dropping(perturbation=["none"])))
+perturbed_tasks = set(scope.values("target_task", per_language.dropping(perturbation=[CLEAN])))
 if not perturbed_tasks:
     how = (f"`python -m pipeline run {CONFIG}` produces them on a GPU (XLM-R Large); "
            "`python -m pipeline run data/configs/tiny-robustness.yaml` is a CPU demo on a tiny test model."
@@ -64,25 +76,29 @@ left, middle, right = st.columns(3)
 tasks = [t for t in all_target_ids() if t in perturbed_tasks]
 task = url_selectbox("Target task", tasks, key="rb_task", container=left, format_func=display_name)
 of_task = per_language.keeping(target_task=[task])
-rows = scope.rows(of_task)
-with st.spinner("Computing robustness drops and their intervals…"):
-    drops, differences = scope.analysed(drops_and_differences, of_task)
-metric = url_selectbox("Metric", sorted(drops["metric"].unique()), key="rb_metric", container=middle)
-drops = drops[drops["metric"] == metric]
-perturbation = url_selectbox("Perturbation", sorted(drops["perturbation_name"].unique()), key="rb_perturbation",
+perturbed = of_task.dropping(perturbation=[CLEAN])
+metric = url_selectbox("Metric", scope.values("metric", perturbed), key="rb_metric", container=middle)
+perturbed = perturbed.keeping(metric=[metric])
+strengths_of = perturbations_by_name(scope.values("perturbation", perturbed))
+perturbation = url_selectbox("Perturbation", sorted(strengths_of), key="rb_perturbation",
                              container=right, help="; ".join(f"{p.name}: {p.description}" for p in
                                                              PERTURBATIONS.values()))
-drops = drops[drops["perturbation_name"] == perturbation]
-labels = drops.apply(model_label, axis=1)
+trained = scope.distinct(TRAINED, perturbed.keeping(perturbation=strengths_of[perturbation]))
+labels = dict(zip(trained.apply(model_label, axis=1), trained.to_dict("records")))
 left, right = st.columns([2, 1])
-models = sorted(labels.unique(), key=lambda label: ("no intermediate task" in label, label))
+models = sorted(labels, key=lambda label: ("no intermediate task" in label, label))
 condition = url_selectbox("Trained model", models, key="rb_model", container=left)
-drops = drops[labels == condition]
+# Drops and their intervals for the chosen trained model only (every intermediate-language set of it, for the
+# comparison below): what is shown, not every model of the task.
+of_model = of_task.keeping(metric=[metric], perturbation=[CLEAN, *strengths_of[perturbation]],
+                           **{column: [value] for column, value in labels[condition].items()})
+with st.spinner("Computing robustness drops and their intervals…"):
+    drops, differences = scope.analysed(drops_and_differences, of_model)
 strengths = sorted(drops["strength"].unique())
 chosen = url_multiselect("Strengths", strengths, key="rb_strength", container=right,
                          placeholder=f"All ({len(strengths)})")
 drops = drops[drops["strength"].isin(chosen or strengths)]
-warn_if_test_artifacts(rows[rows["model"].isin(drops["model"])])
+warn_if_test_artifacts(scope.distinct(("test_artifact",), of_model))
 
 if drops["drop"].isna().all():
     st.info("These perturbed evaluations have no clean evaluation of the same trained model and cell to compare "
@@ -114,10 +130,7 @@ show_table(wide(drops, "drop"), name=f"robustness-{task}-{perturbation}-drops", 
            ci=(wide(drops, "ci_high") - wide(drops, "ci_low")) / 2, n=wide(drops, "n"), signed=True)
 
 st.subheader("Other intermediate languages vs English")
-differences = differences.merge(drops[["model", "intermediate_task", "mlm_cotraining", "split", "setting"]]
-                                .drop_duplicates(), how="inner")
-differences = differences[(differences["target_task"] == task) & (differences["metric"] == metric)
-                          & (differences["perturbation"].isin(drops["perturbation"]))]
+differences = differences[differences["perturbation"].isin(drops["perturbation"])]
 if differences.empty or differences["difference"].isna().all():
     st.info("No comparison: it needs the same intermediate task trained on English alone and on at least one other "
             "language set, each evaluated clean and perturbed.")
@@ -132,4 +145,4 @@ else:
 notes = sorted({n for n in drops["ci_note"] if n})
 if notes:
     st.caption("Notes: " + "; ".join(notes) + ".")
-finish_page(sources_of(rows.loc[rows["model"].isin(drops["model"]) & rows["target_task"].eq(task), "provenance"]))
+finish_page(sources_of(scope.distinct(("provenance",), of_model)["provenance"]))

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from datasets import Dataset
 
 from pipeline.analysis.correlation import correlate
 from pipeline.analysis.gains import with_gains
@@ -31,6 +30,9 @@ from pipeline.analysis.stats import adjust_pvalues
 from pipeline.data.features.qa import MAX_ANSWER_TOKENS
 from pipeline.published.importer import TASK_STATS_CSV
 from pipeline.tasks import BASELINE, BENCHMARK_AVERAGE, LANGUAGE_MEAN, IntermediateTask, get_intermediate_task, target_tasks
+
+if TYPE_CHECKING:  # a type hint only: the dashboard's pages import this module without loading datasets
+    from datasets import Dataset
 
 #: Numeric measures a profile has (``head`` is categorical and only shown).
 MEASURES: tuple[str, ...] = ("train_size", "label_space", "mean_input_tokens", "type_token_ratio",

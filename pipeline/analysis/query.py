@@ -103,12 +103,14 @@ class ResultsQuery:
 
     def __post_init__(self) -> None:
         parts = self.store.snapshot_parts()
-        self._connection = self._open(parts)
-        if self._count() != parts.n_rows:  # a snapshot that does not add up: write a fresh one
-            self._connection = self._open(self.store.snapshot_parts(rewrite=True))
+        self._connection, n_rows = self._open(parts)
+        if n_rows != parts.n_rows:  # a snapshot that does not add up: write a fresh one
+            self._connection, _ = self._open(self.store.snapshot_parts(rewrite=True))
 
     @staticmethod
-    def _open(parts: object) -> duckdb.DuckDBPyConnection:
+    def _open(parts: object) -> tuple[duckdb.DuckDBPyConnection, int]:
+        """A connection with the ``results`` view over ``parts``, and how many rows the view holds
+        (counted from the snapshot's metadata, never by a scan)."""
         connection = duckdb.connect(config={"memory_limit": _MEMORY_LIMIT, "threads": _THREADS})
         since = parts.since  # type: ignore[attr-defined]
         connection.register("since_frame", since)
@@ -116,20 +118,20 @@ class ResultsQuery:
         connection.unregister("since_frame")
         columns = ", ".join(f'"{c}"' for c in RESULT_COLUMNS)
         parts_sql = [f"SELECT {columns}, 1 AS _part, _row FROM since"]
+        n_rows = len(since)
         if parts.file is not None:  # type: ignore[attr-defined]
             path = str(parts.file).replace("'", "''")  # type: ignore[attr-defined]
             snapshot = f"read_parquet('{path}', file_row_number = true)"
-            # Rows changed since the snapshot: found once here, so a query never joins on the ids again.
-            connection.execute(f"CREATE TABLE replaced AS SELECT file_row_number AS _row FROM {snapshot} "
-                               "WHERE result_id IN (SELECT result_id FROM since)")
-            replaced = connection.execute("SELECT count(*) FROM replaced").fetchall()[0][0]
+            replaced = 0
+            if len(since):  # rows changed since the snapshot: found once here, so a query never joins on the ids
+                connection.execute(f"CREATE TABLE replaced AS SELECT file_row_number AS _row FROM {snapshot} "
+                                   "WHERE result_id IN (SELECT result_id FROM since)")
+                replaced = connection.execute("SELECT count(*) FROM replaced").fetchall()[0][0]
             parts_sql.insert(0, f"SELECT {columns}, 0 AS _part, file_row_number AS _row FROM {snapshot}"
                                 + (" WHERE file_row_number NOT IN (SELECT _row FROM replaced)" if replaced else ""))
+            n_rows += connection.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0] - replaced
         connection.execute(f"CREATE VIEW results AS {' UNION ALL '.join(parts_sql)}")
-        return connection
-
-    def _count(self) -> int:
-        return int(self._run("SELECT count(*) AS n FROM results", [])["n"].iloc[0])
+        return connection, n_rows
 
     def _run(self, sql: str, params: Sequence[object]) -> pd.DataFrame:
         with self._lock:

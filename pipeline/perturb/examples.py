@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from datasets import Dataset
+from typing import TYPE_CHECKING, Any
 
 from pipeline.perturb.aligned import Aligned
 from pipeline.perturb.context import Context
@@ -31,6 +29,9 @@ from pipeline.perturb.lexicon import Lexicon
 from pipeline.perturb.registry import check_perturbation, get_perturbation, perturb_text, text_rng
 from pipeline.perturb.spec import PerturbationSpec
 from pipeline.perturb.words import swap_order
+
+if TYPE_CHECKING:  # hints; ``perturb_examples`` imports it when it runs, so readers of perturbation names skip datasets
+    from datasets import Dataset
 
 Example = dict[str, Any]
 HEADS: tuple[str, ...] = ("sentence_pair_classification", "multiple_choice", "token_tagging", "span_qa", "retrieval")
@@ -120,6 +121,8 @@ def perturb_examples(examples: Dataset | Sequence[Example], head: str, perturber
 
     A ``Dataset`` comes back as a ``Dataset`` with the same features; a list as a list.
     """
+    from datasets import Dataset
+
     apply = perturber.for_head(head)
     if perturber.spec.strength == 0:
         return PerturbedData(examples if isinstance(examples, Dataset) else list(examples), len(examples), 0, 0)

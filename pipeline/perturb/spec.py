@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: The ``perturbation`` value of a clean evaluation.
-CLEAN = "none"
+from pipeline.store.schema import CLEAN
+
+__all__ = ["CLEAN", "PerturbationSpec", "format_perturbation", "parse_perturbation"]
 _DECIMALS = 6
 _SPEC = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)@(?P<strength>[0-9]*\.?[0-9]+)$")
 

@@ -39,6 +39,10 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "created_at",
 )
 
+#: The ``perturbation`` value of a clean evaluation (the others are ``<name>@<strength>``, see
+#: ``pipeline.perturb.spec``); kept here so that readers of the store need not import the perturbations.
+CLEAN = "none"
+
 #: The pandas type of each column when read: text as pandas' string type, nullable integers as Int64.
 PANDAS_DTYPES: dict[str, str] = {
     **{column: "str" for column in RESULT_COLUMNS},

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from pipeline.store.schema import IDENTITY_COLUMNS, REQUIRED_COLUMNS, RESULT_COLUMNS
+from pipeline.store.schema import CLEAN, IDENTITY_COLUMNS, REQUIRED_COLUMNS, RESULT_COLUMNS
 from pipeline.tasks import registry
 
 SOURCES = frozenset({"run", "published"})
@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "intermediate_languages": "en",
     "mlm_cotraining": False,
     "seed": None,
-    "perturbation": "none",
+    "perturbation": CLEAN,
     "baseline_run_id": None,
     "printed_delta": None,
     "uncertain": False,
@@ -192,7 +192,7 @@ def _intermediate(value: Any) -> str:
 
 def _perturbation(value: Any) -> str:
     text = str(value).strip()
-    if text != "none" and not _PERTURBATION.match(text):
+    if text != CLEAN and not _PERTURBATION.match(text):
         raise ValueError(f"{text!r} is neither 'none' nor '<name>@<strength>'")
     return text
 

@@ -29,9 +29,9 @@ def result_sets(results: pd.DataFrame) -> pd.DataFrame:
         n_rows=("value", "size"), test_artifact=("test_artifact", "any")).reset_index())
 
 
-def result_sets_in(query: ResultsQuery) -> pd.DataFrame:
-    """``result_sets`` of every stored row, counted where the rows live."""
-    return _sets_of(query.aggregate(_PARTS, {"n_rows": "count(*)", "test_artifact": "bool_or(test_artifact)"}))
+def result_sets_in(query: ResultsQuery, where: Slice = EVERYTHING) -> pd.DataFrame:
+    """``result_sets`` of a slice of the store (default: every stored row), counted where the rows live."""
+    return _sets_of(query.aggregate(_PARTS, {"n_rows": "count(*)", "test_artifact": "bool_or(test_artifact)"}, where))
 
 
 def _sets_of(parts: pd.DataFrame) -> pd.DataFrame:

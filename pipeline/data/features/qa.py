@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasets import Dataset
-from transformers import PreTrainedTokenizerBase
+
+if TYPE_CHECKING:  # type hints only: readers of the decoding limits (the complexity analysis) skip these imports
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
 
 DOC_STRIDE = 128
 N_BEST = 20
