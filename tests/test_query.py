@@ -146,6 +146,28 @@ def test_robustness_drops_of_one_task(everything: pd.DataFrame, query: ResultsQu
     assert_frame_equal(new_differences, differences[differences["target_task"] == "xnli"].reset_index(drop=True))
 
 
+def test_robustness_drops_of_the_trained_model_the_page_shows(everything: pd.DataFrame, query: ResultsQuery) -> None:
+    """The Robustness page reads one trained model (all its intermediate-language sets), one metric and one
+    perturbation's strengths: its drops and differences are those of the whole table, intervals included."""
+    rows = everything[everything["language"] != LANGUAGE_MEAN]
+    drops = robustness_drops(rows)
+    differences = compare_training_languages(drops)
+    trained = {"model": "synthetic-encoder-s", "intermediate_task": "mnli", "mlm_cotraining": False,
+               "split": "dev", "setting": "zero-shot"}
+    shown = EVERYTHING.dropping(language=[LANGUAGE_MEAN]).keeping(
+        target_task=["xnli"], metric=["accuracy"], perturbation=["none", "token_drop@0.3"],
+        **{column: [value] for column, value in trained.items()})
+    new_drops = robustness_drops(query.rows(shown))
+    expected = drops[(drops[list(trained)] == pd.Series(trained)).all(axis=1) & drops["target_task"].eq("xnli")]
+    assert set(new_drops["intermediate_languages"]) == {"en", "de,en", "de,en,fr"}
+    assert new_drops["ci_low"].notna().all()
+    assert_frame_equal(new_drops, expected.reset_index(drop=True))
+    expected_differences = differences[(differences[list(trained)] == pd.Series(trained)).all(axis=1)
+                                       & differences["target_task"].eq("xnli")]
+    assert not expected_differences.empty
+    assert_frame_equal(compare_training_languages(new_drops), expected_differences.reset_index(drop=True))
+
+
 @pytest.mark.parametrize("quantity", ["score", "gap", "mean_gap"])
 def test_scale_points_of_one_family_and_task(everything: pd.DataFrame, query: ResultsQuery, quantity: str) -> None:
     sized = everything[everything["model_params"].notna()]

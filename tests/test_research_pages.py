@@ -169,3 +169,39 @@ def test_languages_in_training_fits_both_forms_with_a_threshold(store_path: Path
     fits = app.dataframe[0].value
     assert set(fits.index) == {"exponential", "power"} and {"AICc", "Akaike weight", "threshold k"} <= set(fits.columns)
     assert "one more language adds less than 0.5 points" in all_text(app)
+
+
+# --------------------------------------------------------------------------- one input condition per view
+
+
+def mean_of(rows: list[dict], **where: object) -> float:
+    return float(np.mean([r["value"] for r in rows if all(r[k] == v for k, v in where.items())]))
+
+
+def test_overview_and_languages_show_clean_inputs_unless_a_perturbation_is_chosen(store_path: Path) -> None:
+    """A sweep with perturbed evaluations: the main table and the language view never average clean and
+    perturbed scores; they open on clean inputs and name a chosen perturbation in their titles."""
+    rows = tiny_run_rows(["en"])
+    app = with_tiny_run(store_path, ["en"])
+    inputs = app.selectbox(key="inputs")
+    assert inputs.value == "none" and inputs.options == ["clean", *(f"perturbed: {p}" for p in PERTURBATIONS)]
+    mnli_clean = mean_of(rows, intermediate_task="mnli", perturbation="none")
+    assert app.dataframe[0].value.loc["MNLI", "XNLI"] == pytest.approx(round(mnli_clean, 1))
+
+    inputs.set_value("char_noise@0.3").run()
+    mnli_noisy = mean_of(rows, intermediate_task="mnli", perturbation="char_noise@0.3")
+    assert abs(mnli_noisy - mnli_clean) > 5, "the fixture's perturbation costs points"
+    assert app.dataframe[0].value.loc["MNLI", "XNLI"] == pytest.approx(round(mnli_noisy, 1))
+    assert "perturbed inputs (char_noise@0.3)" in " ".join(texts(app.caption))
+
+    app = on_page(app, "pages/languages.py")  # the choice travels in the link, as every filter does
+    app.radio(key="compare").set_value("intermediate").run()
+    assert app.selectbox(key="inputs").value == "char_noise@0.3"
+    assert "perturbed inputs (char_noise@0.3)" in " ".join(texts(app.subheader))
+    gaps = app.dataframe[0].value.set_index("series")["mean_gap"]
+    gap = np.mean([mean_of(rows, intermediate_task="mnli", perturbation="char_noise@0.3", language="en")
+                   - mean_of(rows, intermediate_task="mnli", perturbation="char_noise@0.3", language=lang)
+                   for lang in ("ru", "zh")])
+    assert gaps.iloc[0] == pytest.approx(gap)
+    app.selectbox(key="inputs").set_value("none").run()
+    assert "perturbed" not in " ".join(texts(app.subheader))

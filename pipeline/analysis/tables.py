@@ -58,12 +58,14 @@ def comparisons(results: pd.DataFrame) -> pd.DataFrame:
 
 def comparisons_in(query: ResultsQuery, where: Slice = EVERYTHING) -> pd.DataFrame:
     """``comparisons`` of a slice of the store, counted where the rows live (the same table)."""
-    table = query.aggregate(COMPARISON_COLUMNS, {
-        "n_intermediate": f"count(DISTINCT intermediate_task) FILTER (WHERE intermediate_task != '{BASELINE}')",
-        "n_rows": "count(*)",
-    }, where)
-    if table.empty:
+    # Rows per (grid, intermediate task) from the engine (a plain group-by scans 10^7 rows in half the time of
+    # a distinct count), then per grid here: a few hundred groups.
+    per_task = query.aggregate([*COMPARISON_COLUMNS, "intermediate_task"], {"n_rows": "count(*)"}, where)
+    if per_task.empty:
         return pd.DataFrame(columns=[*COMPARISON_COLUMNS, "n_intermediate", "n_rows"])
+    table = per_task.groupby(COMPARISON_COLUMNS, dropna=False).agg(
+        n_intermediate=("intermediate_task", lambda s: s[s != BASELINE].nunique()), n_rows=("n_rows", "sum"),
+    ).reset_index()
     return table.sort_values(["n_intermediate", "n_rows"], ascending=False, ignore_index=True)
 
 
