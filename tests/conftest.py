@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +17,11 @@ from tests.backends import BACKENDS, Stores, skip_without
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
-os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="atlas-hf-home-")
-os.environ["ATLAS_STORE"] = str(Path(tempfile.mkdtemp(prefix="atlas-store-")) / "atlas.db")
+_THROWAWAY = [tempfile.mkdtemp(prefix="atlas-hf-home-"), tempfile.mkdtemp(prefix="atlas-store-")]
+os.environ["HF_HOME"] = _THROWAWAY[0]
+os.environ["ATLAS_STORE"] = str(Path(_THROWAWAY[1]) / "atlas.db")
+for _folder in _THROWAWAY:  # removed when the test session ends, so that runs do not pile up in /tmp
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 
 REPO = Path(__file__).resolve().parents[1]
 
