@@ -14,6 +14,7 @@ import streamlit as st
 
 from pages._view import mark_test_artifacts, url_multiselect, url_selectbox, url_toggle
 from pipeline.analysis.artifacts import ARTIFACT_NOTE, apply_artifact_rule, has_test_artifacts, include_by_default
+from pipeline.analysis.defaults import input_conditions
 from pipeline.analysis.query import EVERYTHING, ResultsQuery, Slice
 from pipeline.published import published_rows
 from pipeline.store import ResultsStore, default_store_location
@@ -213,7 +214,7 @@ def one_input_condition(scope: Scope, where: Slice, container: Any = st) -> tupl
     """``where`` on one evaluation condition, and a phrase naming it for titles ("" for clean inputs):
     clean inputs unless the user picks a perturbation (a mean over clean and perturbed scores answers
     no question). The selector appears only where there is a choice."""
-    conditions = sorted(scope.values("perturbation", where), key=lambda p: (p != CLEAN, p))
+    conditions = input_conditions(scope.values("perturbation", where))
     if len(conditions) < 2:
         return where, "" if conditions in ([], [CLEAN]) else f"perturbed inputs ({conditions[0]})"
     chosen = url_selectbox("Inputs", conditions, key="inputs", container=container,

@@ -8,8 +8,8 @@ import streamlit as st
 
 from pages._common import current_scope, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_multiselect, url_selectbox
-from pipeline.analysis.robustness import compare_training_languages, robustness_drops
-from pipeline.perturb import CLEAN, PERTURBATIONS, parse_perturbation
+from pipeline.analysis.robustness import compare_training_languages, perturbations_by_name, robustness_drops
+from pipeline.perturb import CLEAN, PERTURBATIONS
 from pipeline.presentation.palette import colour_map
 from pipeline.tasks import BASELINE, LANGUAGE_MEAN, all_target_ids, display_name
 
@@ -31,14 +31,6 @@ def model_label(row: pd.Series) -> str:
     task = "no intermediate task" if row["intermediate_task"] == BASELINE else display_name(row["intermediate_task"])
     mlm = " + MLM" if row["mlm_cotraining"] else ""
     return f"{row['model']} · {task}{mlm} · {row['split']} · {row['setting']}"
-
-
-def perturbations_by_name(perturbations: list[str]) -> dict[str, list[str]]:
-    """``<name>@<strength>`` values grouped by name."""
-    names: dict[str, list[str]] = {}
-    for perturbation in perturbations:
-        names.setdefault(parse_perturbation(perturbation).name, []).append(perturbation)
-    return names
 
 
 def set_order(languages: str) -> tuple[bool, int, str]:

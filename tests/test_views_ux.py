@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.analysis.defaults import (
     has_replicates,
+    input_conditions,
     preferred_family,
     preferred_scaling_setting,
     preferred_setting,
@@ -39,6 +40,8 @@ def test_defaults_prefer_zero_shot_the_richest_series_and_a_fittable_curve() -> 
     points = pd.DataFrame({"family": ["xlmr"] * 4 + ["mt5"] * 3, "model_params": [1, 2, 3, 4, 1, 2, 3],
                            "setting": ["translate-train-all"] * 4 + ["zero-shot"] * 3})
     assert preferred_family(points) == "mt5"
+    assert input_conditions(["token_drop@0.1", "char_noise@0.2", "none"]) == ["none", "char_noise@0.2",
+                                                                             "token_drop@0.1"], "clean inputs first"
 
 
 def test_significance_needs_a_condition_with_more_than_one_seed() -> None:

@@ -6,7 +6,8 @@ Rules (pages call these instead of hard-coding a first option):
 - model family of a size curve: the one with the most zero-shot sizes;
 - series: the one with the most languages (a model with one bar says nothing about transfer);
 - significance controls only where some condition has more than one seed (a single published number
-  cannot be tested, so a test, a correction and a mask would change nothing).
+  cannot be tested, so a test, a correction and a mask would change nothing);
+- input conditions: clean inputs first (what every view but Robustness is about), then the perturbations by name.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analysis.stats import CONDITION_COLUMNS
+from pipeline.store.schema import CLEAN
 
 ZERO_SHOT = "zero-shot"
 
@@ -30,6 +32,11 @@ def preferred_setting_of(counts: pd.Series) -> str | None:
     if ZERO_SHOT in counts.index:
         return ZERO_SHOT
     return sorted(counts.index, key=lambda s: (-counts[s], s))[0]
+
+
+def input_conditions(perturbations: list[str]) -> list[str]:
+    """The ``perturbation`` values a view offers, clean inputs first (its default)."""
+    return sorted(perturbations, key=lambda p: (p != CLEAN, p))
 
 
 def preferred_scaling_setting(sizes_by_setting: pd.Series, min_sizes: int) -> str | None:

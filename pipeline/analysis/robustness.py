@@ -53,6 +53,14 @@ def _strengths(perturbation: pd.Series) -> pd.DataFrame:
                          "strength": perturbation.map(lambda p: specs[p].strength)}, index=perturbation.index)
 
 
+def perturbations_by_name(perturbations: list[str]) -> dict[str, list[str]]:
+    """``<name>@<strength>`` values grouped by the perturbation's name (what the Robustness page offers)."""
+    names: dict[str, list[str]] = {}
+    for perturbation in perturbations:
+        names.setdefault(parse_perturbation(perturbation).name, []).append(perturbation)
+    return names
+
+
 def _relabelled_gains(frame: pd.DataFrame, unit: list[str], is_base: pd.Series, label: pd.Series, confidence: float,
                       n_boot: int, rng_seed: int) -> pd.DataFrame:
     """``gains_with_ci`` of the ``label``-ed rows over the ``is_base`` rows of the same ``unit`` and cell.
