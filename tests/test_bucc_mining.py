@@ -80,12 +80,13 @@ _LEXICON = {"ein": "a", "roter": "red", "hund": "dog", "die": "the", "blaue": "b
             "gelber": "yellow", "vogel": "bird"}
 
 
-def _write_pair(root: Path, split: str, gold: list[tuple[str, str]]) -> None:
-    folder = root / "de-en"
+def write_pair(root: Path, split: str, gold: list[tuple[str, str]], lang: str = "de") -> None:
+    """``root/{lang}-en/{lang}-en.{split}.{lang,en,gold}`` as the release lays them out (source lines end in CRLF)."""
+    folder = root / f"{lang}-en"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"de-en.{split}.de").write_text("".join(f"{i}\t{s}\r\n" for i, s in _DE), encoding="utf-8")
-    (folder / f"de-en.{split}.en").write_text("".join(f"{i}\t{s}\n" for i, s in _EN), encoding="utf-8")
-    (folder / f"de-en.{split}.gold").write_text("".join(f"{a}\t{b}\n" for a, b in gold), encoding="utf-8")
+    (folder / f"{lang}-en.{split}.{lang}").write_text("".join(f"{i}\t{s}\r\n" for i, s in _DE), encoding="utf-8")
+    (folder / f"{lang}-en.{split}.en").write_text("".join(f"{i}\t{s}\n" for i, s in _EN), encoding="utf-8")
+    (folder / f"{lang}-en.{split}.gold").write_text("".join(f"{a}\t{b}\n" for a, b in gold), encoding="utf-8")
 
 
 def _embed(sentences) -> np.ndarray:
@@ -99,7 +100,7 @@ def _embed(sentences) -> np.ndarray:
 
 
 def test_official_files_are_read_with_repeated_sentences_dropped(tmp_path: Path) -> None:
-    _write_pair(tmp_path, "sample", [("de-1", "en-1"), ("de-2", "en-2")])
+    write_pair(tmp_path, "sample", [("de-1", "en-1"), ("de-2", "en-2")])
     corpus = read_bucc(tmp_path, "de", "sample")
     assert corpus.source.sentences[3] == "zweimal derselbe satz" and corpus.source.ids[3] is None
     assert corpus.source.ids[:3] == ["de-1", "de-2", "de-3"] and len(corpus.source.sentences) == 5
@@ -110,11 +111,13 @@ def test_official_files_are_read_with_repeated_sentences_dropped(tmp_path: Path)
     (lambda root: (root / "de-en" / "de-en.sample.gold").unlink(), "missing BUCC file"),
     (lambda root: (root / "de-en" / "de-en.sample.en").write_text("en-1 a red dog\n", encoding="utf-8"),
      "de-en.sample.en, line 1: expected '<id><TAB><text>'"),
+    (lambda root: (root / "de-en" / "de-en.sample.en").write_bytes(b"en-1\ta red dog\nen-2\t\xff\n"),
+     "de-en.sample.en: not UTF-8 text"),
     (lambda root: (root / "de-en" / "de-en.sample.gold").write_text("fr-1\ten-9\n", encoding="utf-8"),
      "de-en.sample.gold, line 1: neither 'fr-1' nor 'en-9' is in the corpus"),
 ])
 def test_broken_official_files_are_named(tmp_path: Path, breakage, message: str) -> None:
-    _write_pair(tmp_path, "sample", [("de-1", "en-1")])
+    write_pair(tmp_path, "sample", [("de-1", "en-1")])
     breakage(tmp_path)
     with pytest.raises(ValueError, match=message):
         read_bucc(tmp_path, "de", "sample")
@@ -124,8 +127,8 @@ def test_broken_official_files_are_named(tmp_path: Path, breakage, message: str)
 
 def test_corpus_evaluation_tunes_on_sample_and_extracts_from_training(tmp_path: Path) -> None:
     gold = [("de-1", "en-1"), ("de-2", "en-2"), ("de-3", "en-3")]
-    _write_pair(tmp_path, "sample", gold)
-    _write_pair(tmp_path, "training", gold)
+    write_pair(tmp_path, "sample", gold)
+    write_pair(tmp_path, "training", gold)
     predicted, test_gold = bucc_corpus_outputs(str(tmp_path), "de", _embed, k=2, method="exact", device="cpu")
     # The three translations embed identically and win; the distractors' margins fall below the threshold
     # tuned on the sample gold, and the repeated sentence never yields a pair.
@@ -136,8 +139,8 @@ def test_corpus_evaluation_tunes_on_sample_and_extracts_from_training(tmp_path: 
 
 def test_pipeline_mines_the_official_files_with_the_tiny_model(tmp_path: Path) -> None:
     gold = [("de-1", "en-1"), ("de-2", "en-2"), ("de-3", "en-3")]
-    _write_pair(tmp_path / "bucc2018", "sample", gold)
-    _write_pair(tmp_path / "bucc2018", "training", gold)
+    write_pair(tmp_path / "bucc2018", "sample", gold)
+    write_pair(tmp_path / "bucc2018", "training", gold)
     path = relocated_config(tmp_path, TINY_CONFIG, intermediate=["none"], seeds=[1],
                             targets={"bucc": {"languages": ["de"]}},
                             retrieval={"bucc_dir": str(tmp_path / "bucc2018"), "mining": "exact"})

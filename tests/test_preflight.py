@@ -1,7 +1,7 @@
 """Preflight says, before any training, what will and will not load and why: on the fixture mirror, on mirrors
 and hub metadata with a wrong column, a wrong config name and a missing split, on unknown model folders, and
 offline; ``run`` stops at it. Also the data sources behind it: XTREME-R's extra languages, dev splits a language
-lacks, and Cosmos QA from its original release."""
+lacks, Cosmos QA from its original release, and the official BUCC 2018 files of ``retrieval.bucc_dir``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.data.load import DataUnavailableError, load_source
 from pipeline.data.prepare import PrepareError, prepare
@@ -22,6 +23,7 @@ from pipeline.preflight.hub import DatasetMeta, Hub, card_configs
 from pipeline.run.config import RunConfig
 from pipeline.tasks import get_intermediate_task, get_target_task
 from pipeline.testing.configs import CONFIGS, REPO, relocated_config
+from tests.test_bucc_mining import write_pair
 
 PANX_TAGS = {str(i): t for i, t in enumerate(["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"])}
 #: The shape of google/xtreme's dataset card (README YAML) for two PAN-X configs and two UD-POS ones.
@@ -190,3 +192,46 @@ def test_cosmosqa_is_prepared_from_its_original_release(tmp_path: Path) -> None:
     assert refused.returncode == 2 and refused.stderr.strip() == (
         "error: no converter for 'mnli'; tasks with one: cosmosqa")
 
+
+
+def _official_rows(table: str) -> dict[str, str]:
+    """The preflight table's official-BUCC-files rows by language."""
+    marker = "(official files)"
+    return {line.split(marker)[1].split()[0]: line for line in table.splitlines() if marker in line}
+
+
+def test_official_bucc_files_are_checked_per_language_offline_through_the_cli(tiny_assets: Path, tmp_path: Path
+                                                                               ) -> None:
+    root = tmp_path / "bucc2018"
+    for lang in ("de", "ru"):
+        for split in ("sample", "training"):
+            write_pair(root, split, [("de-1", "en-1")], lang)
+    (root / "ru-en" / "ru-en.training.en").write_text("en-1\ta red dog\nen-2 the tab lost\n", encoding="utf-8")
+    config = relocated_config(tmp_path, models=[str(tiny_assets / "model")], build_test_assets=False,
+                              intermediate=["none"], targets={"bucc": {"languages": ["de", "fr", "ru"]}},
+                              retrieval={"bucc_dir": str(root)})
+    out = subprocess.run([sys.executable, "-m", "pipeline", "preflight", str(config)], cwd=REPO,
+                         capture_output=True, text=True, env=os.environ.copy(), timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    rows = _official_rows(out.stdout)
+    assert rows["de"].startswith("ok") and f"BUCC 2018 files in {root / 'de-en'}" in rows["de"]
+    assert rows["fr"].startswith("FAIL") and "no BUCC 2018 files for fr-en" in rows["fr"]
+    assert f"in {root} or {root / 'fr-en'}" in rows["fr"]  # where it looked
+    assert ("bucc2018-fr-en.training-gold.tar.bz2 of the BUCC 2018 shared task release "
+            "(https://comparable.limsi.fr/bucc2018/)") in rows["fr"]
+    assert "set retrieval.bucc_dir to that bucc2018 folder; or drop fr from targets.bucc.languages" in rows["fr"]
+    assert rows["ru"].startswith("FAIL")
+    assert f"{root / 'ru-en' / 'ru-en.training.en'}, line 2: expected '<id><TAB><text>'" in rows["ru"]
+    assert "bucc18" not in out.stdout, "the hub's gold pairs are not read when the official files are"
+
+    good = RunConfig.model_validate({**yaml.safe_load(config.read_text()), "targets": {"bucc": {"languages": ["de"]}}})
+    report = run_preflight(good, Hub(offline=True))
+    assert not report.failures and [r.language for r in report.rows if r.task == "bucc"] == ["de"]
+
+
+def test_perturbed_bucc_checks_the_official_files_and_the_hubs_pairs(tmp_path: Path) -> None:
+    bucc = {"targets": {"bucc": {"languages": ["de"]}}, "retrieval": {"bucc_dir": str(tmp_path / "none")}}
+    perturbed = run_preflight(_config(perturbations=["char_noise@0.1"], **bucc), Hub(offline=True))
+    failing = _rows(perturbed, "fail")
+    assert "retrieval.bucc_dir" in failing[("bucc", "eval test (official files)", "de")]
+    assert ("bucc", "eval test", "de") in failing, "perturbed pairs still come from the hub"

@@ -73,10 +73,22 @@ def _intermediate_needs(config: RunConfig) -> list[DataNeed]:
     return needs
 
 
+def official_bucc_tasks(config: RunConfig) -> list[str]:
+    """Target tasks whose clean evaluation mines the official BUCC 2018 files of ``retrieval.bucc_dir``
+    (BUCC-style tasks: a threshold tuned on another split; their only eval split is test)."""
+    if config.retrieval.bucc_dir is None:
+        return []
+    return [t for t in config.targets if target_data(get_target_task(t)).threshold is not None]
+
+
 def _target_needs(config: RunConfig) -> list[DataNeed]:
     needs: list[DataNeed] = []
+    # Without perturbations the official files are all these tasks read: their hub pairs are never loaded.
+    files_only = set(official_bucc_tasks(config)) if config.perturbations is None else set()
     for task_id in config.targets:
         data = target_data(get_target_task(task_id))
+        if task_id in files_only:
+            continue
         if data.head != "retrieval":
             needs += _needs(config, task_id, data, "target train", data.train, ("en",))
             needs += _needs(config, task_id, data, "target dev (selection)", data.dev, ("en",))

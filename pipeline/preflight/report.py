@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.preflight.bucc import check_bucc_files
 from pipeline.preflight.hub import Hub, HubUnavailable
 from pipeline.preflight.local import check_local, missing_fix
 from pipeline.preflight.models import check_local_model
-from pipeline.preflight.needs import DataNeed, data_needs
+from pipeline.preflight.needs import DataNeed, data_needs, official_bucc_tasks
 from pipeline.preflight.result import Check
 from pipeline.run.config import RunConfig
 
@@ -71,7 +72,8 @@ def _data_check(need: DataNeed, hub: Hub) -> Check:
 
 
 def run_preflight(config: RunConfig, hub: Hub | None = None) -> Report:
-    """Check every model and split of ``config`` (the hub's metadata and first rows, or the local mirrors)."""
+    """Check every model and split of ``config`` (the hub's metadata and first rows, or the local mirrors) and
+    the official BUCC 2018 files it mines."""
     hub = hub or Hub()
     report = Report()
     for model_id in config.models:
@@ -83,6 +85,10 @@ def run_preflight(config: RunConfig, hub: Hub | None = None) -> Report:
         if need.note and check.status == "ok":
             check = Check("ok", check.what, "; ".join(t for t in (check.reason, need.note) if t))
         report.rows.append(Row(check, need.task, need.role, need.language))
+    root = config.retrieval.bucc_dir
+    for task_id in official_bucc_tasks(config):
+        report.rows += [Row(check_bucc_files(root, task_id, lang), task_id, "eval test (official files)", lang)
+                        for lang in config.languages_of(task_id)]
     report.download_bytes += sum(hub.downloads.values())
     report.hub = hub.unavailable or "asked"
     return report
