@@ -1,5 +1,6 @@
 """The Runs page in a real Streamlit script run (AppTest): compose an experiment, see its plan and cost, submit
-it, let the embedded worker the page starts run it, and find its rows in the Overview without a restart."""
+it, let the embedded worker the page starts run it, and find its rows in the Overview without a restart; on the
+real one-node SLURM (CPU-only), asking for GPUs warns with the fix."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline.jobs import JobQueue, submit
 from pipeline.testing.configs import TINY_CONFIG
 from tests.conftest import REPO
+from tests.test_slurm import slurm_problem
 
 WAIT_S = 300
 
@@ -146,3 +148,20 @@ def test_launch_controls_need_the_token_off_localhost_and_vanish_in_read_only(
     assert "run_submit" not in [button.key for button in app.button]
     assert "New run" not in [header.value for header in app.subheader]
     assert any(header.value == "Jobs" for header in app.subheader)
+
+
+def test_gpus_asked_of_a_cpu_only_slurm_partition_warn_with_the_fix(saved_configs: Path, store_path: Path) -> None:
+    if problem := slurm_problem():
+        pytest.skip(problem)
+    app = open_runs_page()
+    app.radio(key="run_backend").set_value("slurm")
+    rerun(app)
+    assert app.number_input(key="run_gpus").value == 1
+    warnings = [w.value for w in app.warning]
+    assert "The partition (default) has no GPUs: set GPUs per node to 0." in warnings, warnings
+    app.text_input(key="run_partition").input("debug")
+    rerun(app)
+    assert "The partition debug has no GPUs: set GPUs per node to 0." in [w.value for w in app.warning]
+    app.number_input(key="run_gpus").set_value(0)
+    rerun(app)
+    assert not any("has no GPUs" in w.value for w in app.warning)

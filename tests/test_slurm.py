@@ -36,7 +36,8 @@ LONG = {**SLOW, "hyperparameters": {"target": {**SLOW["hyperparameters"]["target
         "targets": {"xnli": {"languages": ["en", "ru"], "epochs": 100_000}}}
 
 
-def _slurm_problem() -> str | None:
+def slurm_problem() -> str | None:
+    """Why the one-node SLURM cannot be used here (None: it is up)."""
     if shutil.which("sbatch") is None:
         return "no SLURM here (sbatch missing); start one with .ci/services/start-slurm.sh"
     done = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, check=False)
@@ -52,7 +53,7 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobQueu
     The worker's environment, which sbatch passes on to the node, carries a site hook that kills the
     interpreter of a ``DOOMED`` job as it starts.
     """
-    if problem := _slurm_problem():
+    if problem := slurm_problem():
         pytest.skip(problem)
     skip_without("postgresql")
     monkeypatch.setenv("ATLAS_WORK_DIR", str(tmp_path / "work"))
