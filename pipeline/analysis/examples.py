@@ -207,8 +207,10 @@ def _statistic(frame: pd.DataFrame, side: str, micro: bool) -> np.ndarray:
 def _resampling_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """(size, n) bootstrap counts: how often each of n examples is drawn in each of ``size`` resamples (a
     bincount of uniform draws: far faster than a multinomial over thousands of categories)."""
-    draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
-    return np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float32)
+    counts = np.empty((size, n), np.float32)
+    for row, drawn in zip(counts, rng.integers(0, n, size=(size, n))):  # a resample at a time: stays in cache
+        row[:] = np.bincount(drawn, minlength=n)
+    return counts
 
 
 def _bucket_sums(stats: np.ndarray, members: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -279,24 +281,28 @@ def bucket_scores(paired: pd.DataFrame, attribute: str, edges: Sequence[float] |
 def gain_by_language(paired: pd.DataFrame, attribute: str, edges: Sequence[float] | None = None) -> pd.DataFrame:
     """Long table (language, bucket, n, score_a, score_b, gain) of point estimates: the heatmap's cells.
 
-    Numeric buckets are cut at quantiles of every language's values pooled, so all languages share them.
+    Numeric buckets are cut at quantiles of every language's values pooled, so all languages share them. The
+    cells are grouped on one integer per (language, bucket), never on the language strings: at 10^5–10^6 rows
+    that was most of the time (the sums are pandas' compensated ones, as before, in the same row order).
     """
     micro = is_micro_f1(paired_side(paired, "a"))
-    frame = pd.DataFrame({"language": paired["language"].to_numpy(),
-                          "bucket": bucket_labels(paired[attribute], attribute, edges)})
+    buckets = bucket_labels(paired[attribute], attribute, edges)
+    language_codes, languages = pd.factorize(paired["language"], sort=True)
+    cell = language_codes.astype(np.int64) * len(buckets.categories) + buckets.codes
     columns = [f"{c}_{s}" for s in ("a", "b") for c in (("tp", "fp", "fn") if micro else ("score",))]
-    for column in columns:
-        frame[column] = paired[column].to_numpy(float)
-    sums = frame.groupby(["language", "bucket"], observed=True)
-    totals = sums[columns].sum()
-    out = pd.DataFrame({"n": sums.size()})
+    totals = pd.DataFrame({c: paired[c].to_numpy(float) for c in columns}).groupby(cell, sort=True).sum()
+    cells = totals.index.to_numpy()
+    n = np.bincount(cell)[cells]
+    out = pd.DataFrame({"language": np.asarray(languages, dtype=object)[cells // len(buckets.categories)],
+                        "bucket": pd.Categorical.from_codes(cells % len(buckets.categories), dtype=buckets.dtype),
+                        "n": n})
     for side in ("a", "b"):
         if micro:
             out[f"score_{side}"] = _f1(*(totals[f"{c}_{side}"].to_numpy() for c in ("tp", "fp", "fn")))
         else:
-            out[f"score_{side}"] = 100.0 * totals[f"score_{side}"].to_numpy() / out["n"].to_numpy()
+            out[f"score_{side}"] = 100.0 * totals[f"score_{side}"].to_numpy() / n
     out["gain"] = out["score_a"] - out["score_b"]
-    return out.reset_index()
+    return out
 
 
 #: Columns of the examples table shown and exported, in order (those the task has).
