@@ -45,19 +45,23 @@ class Side:
 def read_pair(store: ExampleStore, task_id: str, a: Side, b: Side, languages: Sequence[str] | None = None,
               inputs: Sequence[str] | bool = True) -> pd.DataFrame:
     """The examples both sides scored (``pair_conditions``), in ``languages`` (None: all); with only some
-    ``inputs`` columns, outcomes without texts (what statistics over every language need)."""
+    ``inputs`` columns, outcomes without texts (what statistics over every language need), and without keys
+    where both sides' rows are the same examples in the same order (one inputs file, the same conditions)."""
     if (a.perturbation == EVERY_CONDITION) != (b.perturbation == EVERY_CONDITION):
         raise ExamplesError("compare every perturbation on both sides, or one condition on each")
     full = inputs is True
+    lined_up = (not full and a.perturbation == b.perturbation
+                and store.inputs_of(a.run_id, task_id) == store.inputs_of(b.run_id, task_id))
     wanted_b = inputs if isinstance(inputs, bool) else [c for c in inputs if c in INPUT_COLUMNS]
-    frame_b = store.read(b.run_id, task_id, languages, b.perturbations(), inputs=wanted_b, outcomes_only=not full)
+    frame_b = store.read(b.run_id, task_id, languages, b.perturbations(), inputs=wanted_b, outcomes_only=not full,
+                         keys=not lined_up)
     frame_a = store.read(a.run_id, task_id, languages, a.perturbations(), inputs=["text"] if full else False,
-                         outcomes_only=not full)
+                         outcomes_only=not full, keys=not lined_up)
     for side, frame in (("A", frame_a), ("B", frame_b)):
         if frame.empty:
             raise ExamplesError(f"condition {side} ({side_name(a if side == 'A' else b)}) has no stored examples "
                                 f"of {task_id!r}{' in ' + ', '.join(languages) if languages else ''}")
-    return pair_conditions(frame_a, frame_b, by_perturbation=a.perturbation == EVERY_CONDITION)
+    return pair_conditions(frame_a, frame_b, by_perturbation=a.perturbation == EVERY_CONDITION, lined_up=lined_up)
 
 
 def side_name(side: Side) -> str:

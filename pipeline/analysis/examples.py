@@ -121,18 +121,21 @@ def language_scores(records: pd.DataFrame, task_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pair_conditions(a: pd.DataFrame, b: pd.DataFrame, by_perturbation: bool = False) -> pd.DataFrame:
+def pair_conditions(a: pd.DataFrame, b: pd.DataFrame, by_perturbation: bool = False,
+                    lined_up: bool = False) -> pd.DataFrame:
     """The examples both conditions scored, one row each: attributes and gold of B (the reference), each
     condition's prediction, outcome and text as ``<column>_a`` / ``<column>_b``, and the ``flip``.
 
     ``by_perturbation`` pairs an example only with itself under the same perturbation (two runs compared under
     each of their conditions); otherwise the key alone pairs (e.g. clean against one perturbation).
+    ``lined_up``: the caller knows the rows of ``a`` and ``b`` are the same examples in the same order (they
+    may then come without keys).
     """
-    keys = [*_KEYS, "perturbation"] if by_perturbation else _KEYS
+    keys = [k for k in ([*_KEYS, "perturbation"] if by_perturbation else _KEYS) if k in a.columns or not lined_up]
     own = [c for c in CONDITION_COLUMNS if c in a.columns and c not in keys]
     left = a[[*keys, *own]].rename(columns={c: f"{c}_a" for c in own})
     right = b.rename(columns={c: f"{c}_b" for c in own})
-    if _same_rows(a, b):  # two runs on the same data: rows already line up (no join over 10^5 keys)
+    if lined_up or _same_rows(a, b):  # two runs on the same data: rows already line up (no join over 10^5 keys)
         paired = pd.concat([right.reset_index(drop=True), left.drop(columns=keys).reset_index(drop=True)], axis=1)
     else:
         paired = right.merge(left, on=keys, how="inner", validate="one_to_one")

@@ -149,6 +149,11 @@ class ExampleStore:
             raise ExamplesError(f"{path}: not a predictions file of Transfer Atlas")
         return json.loads(raw)
 
+    def inputs_of(self, run_id: str, task_id: str) -> str:
+        """The hash naming the inputs file of the run's task file: runs with the same one hold the same examples
+        in the same order (a predictions file's rows follow its inputs file's)."""
+        return self._metadata(self._existing(run_id, task_id))["inputs"]
+
     def conditions(self, run_id: str, task_id: str) -> pd.DataFrame:
         """(language, perturbation, n) of what the run's task file holds."""
         table = pq.read_table(self._existing(run_id, task_id), columns=["language", "perturbation"])
@@ -164,16 +169,19 @@ class ExampleStore:
 
     def read(self, run_id: str, task_id: str, languages: Sequence[str] | None = None,
              perturbations: Sequence[str] | None = None, inputs: Sequence[str] | bool = True,
-             outcomes_only: bool = False) -> pd.DataFrame:
+             outcomes_only: bool = False, keys: bool = True) -> pd.DataFrame:
         """The run's rows on ``task_id`` (optionally only some languages and conditions), with their inputs.
 
         ``inputs`` is True (every input column), False (predictions only) or the input columns wanted;
-        ``outcomes_only`` leaves out the predicted text (for statistics over many examples).
+        ``outcomes_only`` leaves out the predicted text and ``keys=False`` the example keys (for statistics over
+        many examples; decoding 10^5 keys costs more than the outcomes). Without keys, the inputs are checked
+        to line up with the predictions by their number of rows only.
         """
         path = self._existing(run_id, task_id)
         filters = [(c, "in", list(v)) for c, v in (("language", languages), ("perturbation", perturbations))
                    if v is not None]
-        columns = [c for c in PREDICTION_COLUMNS if not (outcomes_only and c == "prediction")]
+        columns = [c for c in PREDICTION_COLUMNS
+                   if not (outcomes_only and c == "prediction") and not (c == "key" and not keys)]
         predictions = pq.read_table(path, columns=columns, filters=filters or None).to_pandas()
         if inputs is False:
             return typed(predictions)
@@ -181,8 +189,9 @@ class ExampleStore:
         inputs_path = self.root / "inputs" / f"{self._metadata(path)['inputs']}.parquet"
         if not inputs_path.is_file():
             raise ExamplesError(f"{inputs_path}: the inputs of {path} are missing")
-        attributes = pq.read_table(inputs_path, columns=["key", *wanted], filters=filters or None).to_pandas()
-        if len(attributes) != len(predictions) or not attributes["key"].equals(predictions["key"]):
+        attributes = pq.read_table(inputs_path, columns=["key", *wanted] if keys else wanted,
+                                   filters=filters or None).to_pandas()
+        if len(attributes) != len(predictions) or (keys and not attributes["key"].equals(predictions["key"])):
             raise ExamplesError(f"{inputs_path} does not line up with {path}")
         return typed(pd.concat([predictions, attributes[wanted]], axis=1))
 
