@@ -209,10 +209,11 @@ def _statistic(frame: pd.DataFrame, side: str, micro: bool) -> np.ndarray:
 
 def _resampling_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """(size, n) bootstrap counts: how often each of n examples is drawn in each of ``size`` resamples (a
-    bincount of uniform draws: far faster than a multinomial over thousands of categories)."""
+    bincount of uniform draws: far faster than a multinomial over thousands of categories). Drawn a resample at a
+    time: the same numbers as one (size, n) draw, without its memory (fresh memory is slow to touch)."""
     counts = np.empty((size, n), np.float32)
-    for row, drawn in zip(counts, rng.integers(0, n, size=(size, n))):  # a resample at a time: stays in cache
-        row[:] = np.bincount(drawn, minlength=n)
+    for row in counts:
+        row[:] = np.bincount(rng.integers(0, n, size=n), minlength=n)
     return counts
 
 
