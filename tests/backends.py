@@ -9,6 +9,7 @@ reachable the PostgreSQL variants skip, saying how to start one.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -75,10 +76,23 @@ def create_database(template: str | None = None, password: str | None = None) ->
                        parts.query, parts.fragment))
 
 
-def drop_database(url: str) -> None:
-    """Drop a test database (and the role of the same name, if one was made for it)."""
+def drop_database(url: str, attempts: int = 40) -> None:
+    """Drop a test database (and the role of the same name, if one was made for it).
+
+    PostgreSQL 15 refuses ``WITH (FORCE)`` to a non-superuser while an autovacuum worker is inside the database
+    (it may not signal it); the worker is done within moments, so the drop is tried again.
+    """
+    import psycopg
+
     name = urlsplit(url).path.strip("/")
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    for attempt in range(attempts):
+        try:
+            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            break
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
     if urlsplit(url).username == name:
         _admin(f"DROP ROLE IF EXISTS {name}")
 
