@@ -2,8 +2,10 @@
 
 One long-lived process (``KillRunner`` starts it) imports the command line once, and the modules
 named as its arguments, then serves requests read from stdin, one JSON object per line:
-``{"argv": [...], "kill": {"kind": "sql" | "call" | "count" | "none", "at": N}, "report": PATH}``. For each it forks a child that runs ``pipeline.cli.main(argv)`` — exactly what
-``python -m pipeline ARGV`` runs — and answers with two JSON lines: ``{"pid": ...}`` as soon as the
+``{"argv": [...], "kill": {"kind": "sql" | "call" | "count" | "none", "at": N}, "report": PATH, "env": {...}}``.
+For each it forks a child that runs ``pipeline.cli.main(argv)`` in the test's environment as it is when it asks
+(fixtures set e.g. ``$ATLAS_WORK_DIR`` after the server started) — exactly what ``python -m pipeline ARGV``
+started by the test would run — and answers with two JSON lines: ``{"pid": ...}`` as soon as the
 child exists (so a test can also kill it from outside) and ``{"status": ...}`` when it has ended
 (its exit code, or minus the signal that ended it).
 
@@ -111,6 +113,8 @@ class KillSwitch:
 
 
 def run_child(request: dict[str, Any]) -> int:
+    os.environ.clear()
+    os.environ.update(request["env"])
     kind = request["kill"]["kind"]
     if kind == "none":
         return main(request["argv"])
@@ -135,7 +139,8 @@ class KillRunner:
             kill_after: float | None = None) -> int:
         """The exit status of one command (``-SIGKILL`` when killed); ``kill_after`` kills it from outside."""
         assert self.process.stdin and self.process.stdout
-        request = {"argv": argv, "kill": {"kind": kind, "at": at}, "report": str(report or "")}
+        request = {"argv": argv, "kill": {"kind": kind, "at": at}, "report": str(report or ""),
+                   "env": dict(os.environ)}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         pid = json.loads(self.process.stdout.readline())["pid"]
