@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,11 @@ from pipeline.jobs.queue import Job
 from pipeline.run.config import RunConfig
 from pipeline.store import ResultsStore
 from pipeline.testing.configs import REPO, TINY_CONFIG
+from tests.backends import create_database, drop_database, skip_without
 
 SMALL = {"intermediate": ["none"], "targets": {"xnli": {"languages": ["en", "ru"]}}, "seeds": [1]}
+#: The quickest job: a retrieval task, nothing trained.
+RETRIEVAL = {"intermediate": ["none"], "targets": {"tatoeba": {"languages": ["de", "ru"]}}, "seeds": [1]}
 #: A job whose second batch trains for a while: a retrieval task (no training) first, then long XNLI training.
 SLOW = {"intermediate": ["none"], "seeds": [1],
         "targets": {"tatoeba": {"languages": ["de", "ru"]}, "xnli": {"languages": ["en", "ru"], "epochs": 40}},
@@ -47,8 +51,10 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
                           env=os.environ.copy(), timeout=WAIT_S, **kwargs)
 
 
-def start_worker(store: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--store", str(store), "--poll", "0.2", *args],
+def start_worker(store: str | None, *args: str) -> subprocess.Popen:
+    """A worker process on ``store`` (None: on $ATLAS_STORE, as the dashboard starts its worker)."""
+    on_store = [] if store is None else ["--store", str(store)]
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "worker", *on_store, "--poll", "0.2", *args],
                             cwd=REPO, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
 
@@ -69,6 +75,25 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def command_lines(root: int) -> set[str]:
+    """The command lines of ``root`` and every process below it, read from /proc as `ps` reads them."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # the parent pid is the 2nd field after the parenthesised command name
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    todo, lines = [root], set()
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            lines.add(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return lines
 
 
 def test_a_worker_runs_a_job_end_to_end_and_an_identical_submission_offers_its_results(
@@ -183,6 +208,31 @@ def test_a_killed_worker_leaves_the_job_failed_with_whole_batches_and_retry_resu
     assert job.state == "done" and job.attempts == 2, job.error
     assert {path: path.stat().st_mtime_ns for path in evaluated} == evaluated  # reused, not recomputed
     assert set(ResultsStore(store).read_results().target_task) == {"tatoeba", "xnli"}
+
+
+def test_a_database_password_stays_off_the_command_lines_of_a_job_that_writes_to_that_database(
+        tiny_assets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any user of the machine sees every command line (`ps`): the worker and the run it starts find the store
+    in their environment, never in their arguments."""
+    skip_without("postgresql")
+    secret = f"pw-{uuid.uuid4().hex}"
+    url = create_database(password=secret)
+    try:
+        monkeypatch.setenv("ATLAS_WORK_DIR", str(tmp_path / "work"))
+        monkeypatch.setenv("ATLAS_STORE", url)
+        job_id = submit(url, config_yaml(tiny_assets, tmp_path, **RETRIEVAL), "retrieval.yaml").job.job_id
+        worker, seen = start_worker(None, "--once"), set()
+        while worker.poll() is None:
+            seen |= command_lines(worker.pid)
+            time.sleep(0.1)
+        assert worker.returncode == 0, worker.stdout.read()
+        assert any(" -m pipeline run " in line for line in seen), f"the job's run was never seen: {seen}"
+        assert [line for line in seen if secret in line] == []
+        job = JobQueue(url).get(job_id)
+        assert job.state == "done" and job.n_rows == 2, job.error
+        assert set(ResultsStore(url).read_results().run_id) == set(job.run_ids)
+    finally:
+        drop_database(url)
 
 
 def test_retry_requeues_only_failed_or_cancelled_jobs(
