@@ -63,7 +63,8 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobQueu
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(KILL_HOOK)
     log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--store", location, "--poll", "0.2"],
+    worker = subprocess.Popen([sys.executable, "-m", "pipeline", "worker", "--store", location, "--poll", "0.2",
+                               "--cluster-poll", "2"],
                               cwd=REPO, env={**os.environ, "PYTHONPATH": str(hook)}, stdout=log,
                               stderr=subprocess.STDOUT)
     queue = JobQueue(location)

@@ -12,6 +12,7 @@ from pipeline.jobs import DEFAULT_LEASE, Execution, JobError, JobQueue, cancel, 
 from pipeline.jobs.cluster import CLUSTERS
 from pipeline.jobs.progress import format_duration, format_eta
 from pipeline.jobs.spec import parse_execution, read_execution
+from pipeline.jobs.worker import CLUSTER_POLL
 from pipeline.store import redact
 
 
@@ -49,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="seconds without a heartbeat after which a running job's worker counts as lost")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an empty queue")
     worker.add_argument("--idle-exit", type=float, default=None, help="exit after this many idle seconds")
+    worker.add_argument("--cluster-poll", type=float, default=CLUSTER_POLL,
+                        help="seconds between looks at SLURM's record of the jobs this worker submitted")
     worker.add_argument("--embedded", action="store_true",
                         help="the dashboard's worker: exit at once if another embedded worker holds the lock")
     worker.add_argument("--submitit-cluster", choices=CLUSTERS, default="slurm",
@@ -133,5 +136,6 @@ def _retry(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     run_worker(store_location(args), once=args.once, lease=args.lease, poll=args.poll, idle_exit=args.idle_exit,
-               embedded=args.embedded, cluster=args.submitit_cluster, say=lambda text: print(text, flush=True))
+               embedded=args.embedded, cluster=args.submitit_cluster, cluster_poll=args.cluster_poll,
+               say=lambda text: print(text, flush=True))
     return 0

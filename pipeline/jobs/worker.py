@@ -57,9 +57,9 @@ def _stop_on_sigterm() -> None:
 
 def run_worker(store_path: str | os.PathLike[str], once: bool = False, lease: float = DEFAULT_LEASE,
                poll: float = 1.0, idle_exit: float | None = None, embedded: bool = False, cluster: str = "slurm",
-               say: Callable[[str], None] = print) -> int:
+               cluster_poll: float = CLUSTER_POLL, say: Callable[[str], None] = print) -> int:
     """Serve the queue of ``store_path``: recover lost jobs, end SLURM jobs that SLURM says have ended (every
-    ``CLUSTER_POLL`` seconds), take the oldest queued one, run it (or hand it to the cluster), repeat.
+    ``cluster_poll`` seconds), take the oldest queued one, run it (or hand it to the cluster), repeat.
     ``once``: at most one job, then return. Returns the number of jobs taken."""
     queue = JobQueue(store_path)
     lock = _try_lock(queue.paths.embedded_lock) if embedded else None
@@ -77,7 +77,7 @@ def run_worker(store_path: str | os.PathLike[str], once: bool = False, lease: fl
             if time.monotonic() >= next_look:
                 for job_id, state in reconcile(queue, lease):
                     say(f"job {job_id}: ended in SLURM; marked {state}")
-                next_look = time.monotonic() + CLUSTER_POLL
+                next_look = time.monotonic() + cluster_poll
             job = queue.claim(name)
             if job is None:
                 if once or (idle_exit is not None and time.monotonic() - idle_since > idle_exit):
