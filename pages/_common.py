@@ -210,17 +210,24 @@ def per_language_slice(scope: Scope) -> Slice:
     return rows
 
 
-def one_input_condition(scope: Scope, where: Slice, container: Any = st) -> tuple[Slice, str]:
-    """``where`` on one evaluation condition, and a phrase naming it for titles ("" for clean inputs):
-    clean inputs unless the user picks a perturbation (a mean over clean and perturbed scores answers
-    no question). The selector appears only where there is a choice."""
+def input_condition(scope: Scope, where: Slice, container: Any = st) -> str | None:
+    """The evaluation condition a view shows (a ``perturbation`` value; None where ``where`` has no rows): clean
+    inputs unless the user picks a perturbation, since a mean over clean and perturbed scores answers no question.
+    The selector (URL key ``inputs``, shared by every view that has it) appears only where there is a choice."""
     conditions = input_conditions(scope.values("perturbation", where))
     if len(conditions) < 2:
-        return where, "" if conditions in ([], [CLEAN]) else f"perturbed inputs ({conditions[0]})"
-    chosen = url_selectbox("Inputs", conditions, key="inputs", container=container,
-                           format_func=lambda p: "clean" if p == CLEAN else f"perturbed: {p}",
-                           help="Scores on clean inputs, or on inputs perturbed as named (`<name>@<strength>`). "
-                                "The Robustness page compares them.")
+        return conditions[0] if conditions else None
+    return url_selectbox("Inputs", conditions, key="inputs", container=container,
+                         format_func=lambda p: "clean" if p == CLEAN else f"perturbed: {p}",
+                         help="Scores on clean inputs, or on inputs perturbed as named (`<name>@<strength>`). "
+                              "The Robustness page compares them.")
+
+
+def one_input_condition(scope: Scope, where: Slice, container: Any = st) -> tuple[Slice, str]:
+    """``where`` on the condition ``input_condition`` picks, and a phrase naming it for titles ("" for clean inputs)."""
+    chosen = input_condition(scope, where, container)
+    if chosen is None:
+        return where, ""
     return where.keeping(perturbation=[chosen]), "" if chosen == CLEAN else f"perturbed inputs ({chosen})"
 
 

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages import _typology_models as models
-from pages._common import current_scope, per_language_slice, sources_of, warn_if_test_artifacts
+from pages._common import current_scope, input_condition, per_language_slice, sources_of, warn_if_test_artifacts
 from pages._view import finish_page, show_chart, show_table, start_page, url_radio, url_selectbox
 from pipeline.analysis.correlation import (
     AGGREGATIONS,
@@ -127,7 +127,7 @@ setting = url_selectbox("Setting", filtered.values("setting", of_task), key="typ
                         container=right)
 of_task = of_task.keeping(setting=[setting])
 split = choose("Split", filtered.values("split", of_task), "typ_split", "test", left)
-perturbation = choose("Perturbation", filtered.values("perturbation", of_task), "typ_perturbation", "none", middle)
+perturbation = input_condition(filtered, of_task, middle)
 of_scope = measured.keeping(model=[model], setting=[setting], split=[split], perturbation=[perturbation])
 scope = filtered.rows(of_scope)
 of_task = scope[scope["target_task"] == task]

@@ -111,3 +111,11 @@ def test_a_database_password_never_reaches_output_errors_or_the_stored_rows(tmp_
         assert not stored.astype(str).apply(lambda column: column.str.contains(secret)).any().any()
     finally:
         drop_database(url)
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "abc", "nan"])
+def test_a_worker_refuses_a_cluster_poll_that_is_not_seconds_above_zero(store_path: Path, seconds: str) -> None:
+    done = cli("worker", "--once", "--cluster-poll", seconds, "--store", str(store_path))
+    assert done.returncode == 2
+    assert f"argument --cluster-poll: '{seconds}' is not a number of seconds above 0" in done.stderr
+    assert "Traceback" not in done.stderr and not store_path.exists(), "nothing was opened"

@@ -205,3 +205,8 @@ def test_overview_and_languages_show_clean_inputs_unless_a_perturbation_is_chose
     assert gaps.iloc[0] == pytest.approx(gap)
     app.selectbox(key="inputs").set_value("none").run()
     assert "perturbed" not in " ".join(texts(app.subheader))
+
+    app = on_page(app, "pages/typology.py")  # the same choice, and the same key, on the Typology page
+    assert app.selectbox(key="inputs").value == "none"
+    linked = open_app(artifacts="1", model=TINY, inputs="no_such@0.5")  # a hand-edited link: clean inputs
+    assert linked.selectbox(key="inputs").value == "none"

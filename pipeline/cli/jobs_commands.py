@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="seconds without a heartbeat after which a running job's worker counts as lost")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an empty queue")
     worker.add_argument("--idle-exit", type=float, default=None, help="exit after this many idle seconds")
-    worker.add_argument("--cluster-poll", type=float, default=CLUSTER_POLL,
+    worker.add_argument("--cluster-poll", type=_seconds, default=CLUSTER_POLL,
                         help="seconds between looks at SLURM's record of the jobs this worker submitted")
     worker.add_argument("--embedded", action="store_true",
                         help="the dashboard's worker: exit at once if another embedded worker holds the lock")
@@ -58,6 +58,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where slurm-backend jobs go: SLURM, or submitit's local executor (testing)")
     add_store_argument(worker)
     worker.set_defaults(handler=_worker)
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds above 0 (argparse names the option and exits 2 otherwise)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
 
 
 def _execution(args: argparse.Namespace) -> Execution:
